@@ -1,0 +1,18 @@
+//! PostgreSQL access for IRISX: the embedded migrations and one module per table family.
+//!
+//! Functions take any `PgExecutor`, so callers can run them on the pool or compose several in
+//! one transaction. Every query on tenant-owned rows is scoped by `tenant_id`. Errors are plain
+//! `sqlx::Error`s; the API maps constraint violations to 409/422 responses.
+
+pub mod api_keys;
+pub mod audit;
+pub mod carriers;
+mod database;
+pub mod outbox;
+pub mod password_resets;
+pub mod refresh_tokens;
+pub mod tenants;
+pub mod users;
+
+pub use database::{MIGRATOR, connect, create_database_if_missing, drop_database, migrate};
+pub use sqlx::PgPool;
