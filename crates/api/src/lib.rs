@@ -6,7 +6,7 @@
 pub mod auth;
 pub mod client;
 pub mod config;
-pub mod crypto;
+pub use irisx_core::secrets as crypto;
 pub mod error;
 pub mod extract;
 pub mod http;

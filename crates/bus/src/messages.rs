@@ -1,0 +1,71 @@
+//! The messages carried by the streams, as JSON.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// A request to place a call, stored in `CALLS` once its row is committed. The row in
+/// PostgreSQL stays the source of truth (an orchestrator re-reads it, so a call canceled while
+/// queued is never dialled); the message is the durable trigger and a record of what was asked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CallRequest {
+    /// The call's id; also the media server's `origination_uuid` of its first attempt.
+    pub call_id: Uuid,
+    /// The tenant placing it.
+    pub tenant_id: Uuid,
+    /// E.164 number or SIP URI.
+    pub to: String,
+    /// Caller id.
+    pub from: String,
+    /// When the API accepted it.
+    #[serde(with = "time::serde::rfc3339")]
+    pub requested_at: OffsetDateTime,
+}
+
+/// A leg's hangup record as a media server reported it (`CHANNEL_HANGUP_COMPLETE`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LegRecord {
+    /// The channel's `Unique-ID`.
+    pub leg_id: String,
+    /// Which media server (`host:port` of its Event Socket).
+    pub media_server: String,
+    /// The whole event in FreeSWITCH's JSON form (`text/event-json`).
+    pub event: String,
+}
+
+/// Something that happened, for webhooks and other consumers of `EVENTS`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Envelope {
+    /// Unique and stable: a republished event keeps its id (the JetStream message id).
+    pub id: String,
+    /// `call.initiated`, `call.ringing`, `call.answered`, `call.completed`, `cdr.created`, ….
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The tenant it belongs to (`None`: not attributed to a tenant, e.g. an unknown inbound leg).
+    pub tenant_id: Option<Uuid>,
+    /// When it happened.
+    #[serde(with = "time::serde::rfc3339")]
+    pub occurred_at: OffsetDateTime,
+    /// The resource as it is now (the call, the CDR).
+    pub data: Value,
+}
+
+/// An instruction for the orchestrator that runs a call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallControl {
+    /// The call.
+    pub call_id: Uuid,
+    /// Its tenant.
+    pub tenant_id: Uuid,
+    /// What to do.
+    pub action: ControlAction,
+}
+
+/// What a [`CallControl`] asks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ControlAction {
+    /// Hang the call up (cancel it if not answered yet).
+    Hangup,
+}
