@@ -14,5 +14,11 @@ for db in $stale; do
   psql "postgres://postgres@127.0.0.1:5432/postgres" -qc "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" </dev/null >/dev/null 2>&1 || true
 done
 
+# JetStream streams left behind by earlier runs (each test namespaces its own).
+python3 scripts/purge_test_streams.py >/dev/null || true
+
 log "running the tests (target dir $CARGO_TARGET_DIR)"
-cargo test --workspace --locked "$@"
+status=0
+cargo test --workspace --locked "$@" || status=$?
+python3 scripts/purge_test_streams.py >/dev/null || true
+exit $status

@@ -29,6 +29,34 @@ pub struct ApiConfig {
     pub limits: Limits,
     /// Key for secrets stored encrypted (carrier passwords).
     pub encryption_key: [u8; 32],
+    /// Namespace of the JetStream streams and subjects (empty in production; tests set one).
+    pub bus_namespace: String,
+    /// Call limits for tenants that have none of their own, and call defaults.
+    pub calls: CallDefaults,
+}
+
+/// Platform-wide call settings.
+#[derive(Debug, Clone, Copy)]
+pub struct CallDefaults {
+    /// Most live calls per tenant unless the tenant has its own limit (100).
+    pub max_concurrent: u32,
+    /// Most new calls per second per tenant unless the tenant has its own limit (10).
+    pub calls_per_second: u32,
+    /// Ring timeout when the request names none, seconds (60).
+    pub timeout_s: u32,
+    /// Longest call when the request names none, seconds (14,400: four hours, as Twilio).
+    pub max_duration_s: u32,
+}
+
+impl Default for CallDefaults {
+    fn default() -> Self {
+        CallDefaults {
+            max_concurrent: 100,
+            calls_per_second: 10,
+            timeout_s: 60,
+            max_duration_s: 14_400,
+        }
+    }
 }
 
 /// Rate limits applied by the API.
@@ -80,6 +108,8 @@ impl ApiConfig {
             trust_forwarded_for: false,
             api_key_cache_ttl: Duration::from_secs(30),
             limits: Limits::default(),
+            bus_namespace: String::new(),
+            calls: CallDefaults::default(),
         }
     }
 }

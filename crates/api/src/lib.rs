@@ -21,7 +21,7 @@ pub mod validate;
 use std::future::Future;
 use std::net::SocketAddr;
 
-pub use config::{ApiConfig, Limits};
+pub use config::{ApiConfig, CallDefaults, Limits};
 pub use state::AppState;
 
 /// Serves the API on `listener` until `shutdown` completes, then finishes in-flight requests.
@@ -33,6 +33,11 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     metrics::install();
+    state
+        .bus
+        .ensure_streams()
+        .await
+        .map_err(std::io::Error::other)?;
     let follower = tokio::spawn(
         state
             .api_keys

@@ -25,6 +25,14 @@ use crate::http;
         http::api_keys::create,
         http::api_keys::list,
         http::api_keys::revoke,
+        http::tenants::get_prices,
+        http::tenants::put_prices,
+        http::tenants::get_limits,
+        http::tenants::put_limits,
+        http::calls::create,
+        http::calls::list,
+        http::calls::get,
+        http::calls::hangup,
         http::carriers::create,
         http::carriers::list,
         http::carriers::get,
@@ -40,6 +48,8 @@ use crate::http;
     tags(
         (name = "auth", description = "Registration, sign-in, tokens and passwords"),
         (name = "api-keys", description = "Keys for server-to-server use"),
+        (name = "tenants", description = "Tenants' price lists and call limits"),
+        (name = "calls", description = "Place, follow and hang up phone calls"),
         (name = "carriers", description = "SIP trunks (platform and bring-your-own) and their rate decks"),
         (name = "health", description = "Liveness and readiness"),
     )

@@ -22,7 +22,7 @@ pub struct Inner {
     pub db: PgPool,
     /// Redis (rate limits, token versions, login throttling).
     pub redis: ConnectionManager,
-    /// NATS (revocation fan-out; later the call pipeline).
+    /// NATS (revocation fan-out and the call pipeline).
     pub nats: async_nats::Client,
     /// Access-token keys.
     pub jwt: JwtKeys,
@@ -30,6 +30,8 @@ pub struct Inner {
     pub limiter: RateLimiter,
     /// Recently authenticated API keys.
     pub api_keys: ApiKeyCache,
+    /// The JetStream streams of the call pipeline.
+    pub bus: irisx_bus::Bus,
 }
 
 impl std::ops::Deref for AppState {
@@ -51,6 +53,7 @@ impl AppState {
         let jwt = JwtKeys::new(&config.jwt_secret, config.access_token_ttl);
         let limiter = RateLimiter::new(redis.clone(), &config.redis_prefix);
         let api_keys = ApiKeyCache::new(config.api_key_cache_ttl);
+        let bus = irisx_bus::Bus::new(nats.clone(), &config.bus_namespace);
         AppState(Arc::new(Inner {
             config,
             db,
@@ -59,6 +62,7 @@ impl AppState {
             jwt,
             limiter,
             api_keys,
+            bus,
         }))
     }
 

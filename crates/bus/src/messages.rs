@@ -69,3 +69,18 @@ pub enum ControlAction {
     /// Hang the call up (cancel it if not answered yet).
     Hangup,
 }
+
+impl Envelope {
+    /// The `call.<status>` event for a call as it is now. Its id, `call.<status>:<call id>`,
+    /// is the same whoever publishes it, so a status is announced once.
+    pub fn call(call: &irisx_core::call::CallView) -> Envelope {
+        let kind = call.status.event_type();
+        Envelope {
+            id: format!("{kind}:{}", call.id),
+            kind,
+            tenant_id: Some(call.tenant_id),
+            occurred_at: OffsetDateTime::now_utc(),
+            data: serde_json::to_value(call).unwrap_or(Value::Null),
+        }
+    }
+}

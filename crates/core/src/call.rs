@@ -5,7 +5,10 @@ use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use time::OffsetDateTime;
 use utoipa::ToSchema;
+use uuid::Uuid;
 
 /// Where a call is in its life. Statuses only move forward:
 /// `queued → initiated → ringing → answered → completed`, or from any live status to one of
@@ -155,6 +158,65 @@ pub fn unanswered_outcome(cause: &str) -> (CallStatus, bool) {
         _ => (CallStatus::Failed, false),
     }
 }
+
+/// A call as the API shows it and as `call.*` events carry it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct CallView {
+    /// Identifier.
+    pub id: Uuid,
+    /// The tenant (account) it belongs to.
+    pub tenant_id: Uuid,
+    /// Status.
+    pub status: CallStatus,
+    /// `outbound` or `inbound`.
+    pub direction: String,
+    /// Called party.
+    pub to: String,
+    /// Caller id.
+    pub from: String,
+    /// Inline application.
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub application: Option<Value>,
+    /// Application endpoint.
+    pub answer_url: Option<String>,
+    /// Status callback.
+    pub status_callback: Option<String>,
+    /// Ring timeout, seconds.
+    pub timeout: i32,
+    /// Longest duration, seconds.
+    pub max_duration: i32,
+    /// Your data.
+    #[schema(value_type = Object)]
+    pub metadata: Value,
+    /// Carrier of the last attempt.
+    pub carrier_id: Option<Uuid>,
+    /// Carriers tried.
+    pub attempts: i32,
+    /// Answered duration, seconds (once completed).
+    pub duration: Option<i32>,
+    /// Hangup cause (FreeSWITCH name).
+    pub hangup_cause: Option<String>,
+    /// Final SIP status.
+    pub sip_status: Option<i32>,
+    /// Why it failed or was canceled, in words.
+    pub reason: Option<String>,
+    /// Accepted.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// Dialling started.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub initiated_at: Option<OffsetDateTime>,
+    /// Ringing.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub ringing_at: Option<OffsetDateTime>,
+    /// Answered.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub answered_at: Option<OffsetDateTime>,
+    /// Ended.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub ended_at: Option<OffsetDateTime>,
+}
+
 
 #[cfg(test)]
 mod tests {

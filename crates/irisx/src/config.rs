@@ -21,6 +21,11 @@
 //! | `IRISX_RTP_PORTS` | `16384-32768` |
 //! | `IRISX_RTP_IP` | the IP of `IRISX_SIP_ADDR` |
 //! | `IRISX_SIP_USERS` | none (`alice:secret,bob:secret` for the registrar) |
+//! | `IRISX_MEDIA_SERVERS` | the embedded switch: `<IRISX_ESL_ADDR>:<IRISX_ESL_PASSWORD>` (a list of `host:port:password`, comma-separated) |
+//! | `IRISX_BUS_NAMESPACE` | none (prefix of the JetStream streams and subjects, to share a NATS) |
+//! | `IRISX_TENANT_MAX_CALLS` | `100` (live calls per tenant, unless the tenant has its own limit) |
+//! | `IRISX_TENANT_CPS` | `10` (new calls per second per tenant, unless the tenant has its own limit) |
+//! | `IRISX_ORCHESTRATOR_LEASE_SECS` | `15` (silence after which another orchestrator adopts a stopped one's calls) |
 //! | `IRISX_LOG_FORMAT` | `text` (or `json`) |
 //! | `RUST_LOG` | `info` |
 
@@ -51,6 +56,11 @@ pub struct Settings {
     pub rtp_ip: Option<String>,
     pub sip_users: String,
     pub encryption_key: Option<String>,
+    pub media_servers: Option<String>,
+    pub bus_namespace: String,
+    pub tenant_max_calls: u32,
+    pub tenant_cps: u32,
+    pub orchestrator_lease_secs: u64,
 }
 
 fn var(name: &str, default: &str) -> String {
@@ -101,6 +111,13 @@ impl Settings {
             encryption_key: std::env::var("IRISX_ENCRYPTION_KEY")
                 .ok()
                 .filter(|v| !v.is_empty()),
+            media_servers: std::env::var("IRISX_MEDIA_SERVERS")
+                .ok()
+                .filter(|v| !v.is_empty()),
+            bus_namespace: var("IRISX_BUS_NAMESPACE", ""),
+            tenant_max_calls: parsed("IRISX_TENANT_MAX_CALLS", 100)?,
+            tenant_cps: parsed("IRISX_TENANT_CPS", 10)?,
+            orchestrator_lease_secs: parsed("IRISX_ORCHESTRATOR_LEASE_SECS", 15)?,
         })
     }
 
@@ -138,13 +155,11 @@ impl Settings {
 
     /// The API configuration these settings describe.
     pub fn api_config(&self, jwt_secret: Vec<u8>) -> anyhow::Result<irisx_api::ApiConfig> {
-        let mut config = irisx_api::ApiConfig::new(jwt_secret);
-        if let Some(hex_key) = &self.encryption_key {
-            let bytes = hex::decode(hex_key.trim()).ok().filter(|b| b.len() == 32).with_context(|| {
-                "IRISX_ENCRYPTION_KEY must be 64 hex characters (32 bytes), e.g. from `openssl rand -hex 32`"
-            })?;
-            config.encryption_key.copy_from_slice(&bytes);
-        }
+        let mut config = irisx_api::ApiConfig::new(jwt_secret.clone());
+        config.encryption_key = self.encryption_key(&jwt_secret)?;
+        config.bus_namespace = self.bus_namespace.clone();
+        config.calls.max_concurrent = self.tenant_max_calls.max(1);
+        config.calls.calls_per_second = self.tenant_cps.max(1);
         config.portal_url = self
             .portal_url
             .clone()
@@ -158,6 +173,35 @@ impl Settings {
 }
 
 impl Settings {
+    /// The key of stored secrets: `IRISX_ENCRYPTION_KEY`, or else derived from the JWT secret.
+    pub fn encryption_key(&self, jwt_secret: &[u8]) -> anyhow::Result<[u8; 32]> {
+        match &self.encryption_key {
+            Some(hex_key) => {
+                let bytes = hex::decode(hex_key.trim()).ok().filter(|b| b.len() == 32).with_context(|| {
+                    "IRISX_ENCRYPTION_KEY must be 64 hex characters (32 bytes), e.g. from `openssl rand -hex 32`"
+                })?;
+                let mut key = [0u8; 32];
+                key.copy_from_slice(&bytes);
+                Ok(key)
+            }
+            None => Ok(irisx_core::secrets::derive_key(jwt_secret)),
+        }
+    }
+
+    /// The media servers workers talk to (the embedded switch unless `IRISX_MEDIA_SERVERS`).
+    pub fn media_servers(&self) -> anyhow::Result<Vec<irisx_workers::MediaServer>> {
+        let list = self
+            .media_servers
+            .clone()
+            .unwrap_or_else(|| format!("{}:{}", self.esl_addr, self.esl_password));
+        let servers = irisx_workers::MediaServer::parse_list(&list)
+            .with_context(|| "IRISX_MEDIA_SERVERS must be a list of host:port:password")?;
+        if servers.is_empty() {
+            bail!("IRISX_MEDIA_SERVERS names no media server");
+        }
+        Ok(servers)
+    }
+
     /// The embedded switch's configuration.
     pub fn switch_config(&self) -> anyhow::Result<irisx_switch::SwitchConfig> {
         let mut c = irisx_switch::SwitchConfig::local(&self.data_dir);

@@ -1,8 +1,10 @@
 //! `irisx`: one binary for the whole platform.
 //!
 //! `irisx up` runs everything in one process against local PostgreSQL, NATS and Redis;
-//! `irisx api` and `irisx migrate` run the parts separately.
+//! `irisx api`, `irisx switch`, `irisx worker <name>` and `irisx migrate` run the parts
+//! separately; `irisx admin` does an operator's chores.
 
+mod admin;
 mod config;
 mod run;
 
@@ -26,6 +28,26 @@ enum Command {
     Switch,
     /// Create the database if needed and apply pending migrations, then exit.
     Migrate,
+    /// Run one background worker.
+    Worker {
+        /// Which worker.
+        #[arg(value_enum)]
+        name: WorkerName,
+    },
+    /// Operator chores: platform administrators, tenant call limits.
+    Admin {
+        #[command(subcommand)]
+        command: admin::AdminCommand,
+    },
+}
+
+/// The background workers.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum WorkerName {
+    /// Takes call requests from JetStream, dials them through the media servers, follows them.
+    Orchestrator,
+    /// Writes one CDR per call leg from the media servers' hangups.
+    Cdr,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -40,6 +62,13 @@ fn main() -> anyhow::Result<()> {
             Command::Api => run::api().await,
             Command::Switch => run::switch().await,
             Command::Migrate => run::migrate().await,
+            Command::Worker {
+                name: WorkerName::Orchestrator,
+            } => run::orchestrator().await,
+            Command::Worker {
+                name: WorkerName::Cdr,
+            } => run::cdr().await,
+            Command::Admin { command } => admin::run(command).await,
         }
     })
 }

@@ -27,14 +27,112 @@ pub async fn api() -> anyhow::Result<()> {
     serve_api(&settings, db, secret).await
 }
 
-/// `irisx up`: migrations, the embedded switch, and the API.
+/// `irisx up`: migrations, the embedded switch, the orchestrator and cdr workers, and the API.
 pub async fn up() -> anyhow::Result<()> {
     let settings = Settings::from_env()?;
     let secret = settings.jwt_secret_or_stored()?;
     let db = prepare_database(&settings).await?;
     let switch = irisx_switch::Switch::start(settings.switch_config()?).await?;
     tracing::info!(sip = %switch.sip_addr, esl = %switch.esl_addr, "embedded switch running");
-    serve_api(&settings, db, secret).await
+    let bus = connect_bus(&settings).await?;
+    let key = settings.encryption_key(&secret)?;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let orchestrator = tokio::spawn(irisx_workers::orchestrator::run(
+        orchestrator_config(&settings, db.clone(), bus.clone(), key)?,
+        wait(stopped.clone()),
+    ));
+    let cdr = tokio::spawn(irisx_workers::cdr::run(
+        irisx_workers::cdr::CdrConfig::new(db.clone(), bus, settings.media_servers()?),
+        wait(stopped),
+    ));
+    let served = serve_api(&settings, db, secret).await;
+    let _ = stop.send(true);
+    for (name, worker) in [("orchestrator", orchestrator), ("cdr", cdr)] {
+        match worker.await {
+            Ok(Err(e)) => tracing::error!(worker = name, error = %e, "worker failed"),
+            Err(e) => tracing::error!(worker = name, error = %e, "worker panicked"),
+            Ok(Ok(())) => {}
+        }
+    }
+    served
+}
+
+/// `irisx worker orchestrator`.
+pub async fn orchestrator() -> anyhow::Result<()> {
+    let settings = Settings::from_env()?;
+    let db = connect_db(&settings).await?;
+    let bus = connect_bus(&settings).await?;
+    let key = worker_key(&settings)?;
+    irisx_workers::orchestrator::run(
+        orchestrator_config(&settings, db, bus, key)?,
+        shutdown_signal(),
+    )
+    .await
+}
+
+/// `irisx worker cdr`.
+pub async fn cdr() -> anyhow::Result<()> {
+    let settings = Settings::from_env()?;
+    let db = connect_db(&settings).await?;
+    let bus = connect_bus(&settings).await?;
+    irisx_workers::cdr::run(
+        irisx_workers::cdr::CdrConfig::new(db, bus, settings.media_servers()?),
+        shutdown_signal(),
+    )
+    .await
+}
+
+fn orchestrator_config(
+    settings: &Settings,
+    db: irisx_store::PgPool,
+    bus: irisx_bus::Bus,
+    key: [u8; 32],
+) -> anyhow::Result<irisx_workers::orchestrator::OrchestratorConfig> {
+    let mut c = irisx_workers::orchestrator::OrchestratorConfig::new(
+        db,
+        bus,
+        settings.media_servers()?,
+        key,
+    );
+    c.lease = std::time::Duration::from_secs(settings.orchestrator_lease_secs.max(1));
+    Ok(c)
+}
+
+/// Workers decrypt carrier passwords with the same key as the API.
+fn worker_key(settings: &Settings) -> anyhow::Result<[u8; 32]> {
+    match (&settings.encryption_key, &settings.jwt_secret) {
+        (None, None) => anyhow::bail!(
+            "set IRISX_ENCRYPTION_KEY (or IRISX_JWT_SECRET, from which the API derives it) so the \
+             orchestrator can use carrier passwords"
+        ),
+        (_, secret) => settings.encryption_key(secret.as_deref().unwrap_or_default().as_bytes()),
+    }
+}
+
+async fn connect_db(settings: &Settings) -> anyhow::Result<irisx_store::PgPool> {
+    irisx_store::connect(&settings.database_url, settings.db_pool_size)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot connect to PostgreSQL at {}",
+                redact(&settings.database_url)
+            )
+        })
+}
+
+async fn connect_bus(settings: &Settings) -> anyhow::Result<irisx_bus::Bus> {
+    let nats = async_nats::connect(&settings.nats_url)
+        .await
+        .with_context(|| format!("cannot connect to NATS at {}", settings.nats_url))?;
+    let bus = irisx_bus::Bus::new(nats, &settings.bus_namespace);
+    bus.ensure_streams()
+        .await
+        .context("cannot set up the JetStream streams (is JetStream enabled?)")?;
+    Ok(bus)
+}
+
+async fn wait(mut stopped: tokio::sync::watch::Receiver<bool>) {
+    let _ = stopped.wait_for(|s| *s).await;
 }
 
 /// `irisx switch`: the embedded switch alone, until Ctrl-C / SIGTERM.

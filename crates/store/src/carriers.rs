@@ -175,3 +175,66 @@ pub async fn rates(db: impl PgExecutor<'_>, carrier_id: Uuid) -> Result<Vec<Rate
         .fetch_all(db)
         .await
 }
+
+/// A carrier that can route a number, with the longest rate-deck entry matching it.
+#[derive(Debug, Clone)]
+pub struct Route {
+    /// The carrier.
+    pub carrier: Carrier,
+    /// Its matching rate.
+    pub rate: RateRow,
+}
+
+/// The enabled carriers a tenant may use (its own and the platform's) that have a rate for
+/// `digits`, each with its longest matching prefix (ordering is left to least-cost routing).
+pub async fn routes(
+    db: impl PgExecutor<'_>,
+    tenant_id: Uuid,
+    digits: &str,
+) -> Result<Vec<Route>, sqlx::Error> {
+    let cols = COLUMNS
+        .split(',')
+        .map(|c| format!("c.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let rows: Vec<RouteRow> = sqlx::query_as(&format!(
+        "SELECT DISTINCT ON (c.id) {cols}, r.prefix, r.cost_micros, r.increment_first, r.increment_next
+         FROM carriers c JOIN carrier_rates r ON r.carrier_id = c.id
+         WHERE c.enabled AND (c.tenant_id = $1 OR c.tenant_id IS NULL) AND starts_with($2, r.prefix)
+         ORDER BY c.id, length(r.prefix) DESC"
+    ))
+    .bind(tenant_id)
+    .bind(digits)
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Route {
+            rate: RateRow {
+                prefix: r.prefix.clone(),
+                cost_micros: r.cost_micros,
+                increment_first: r.increment_first,
+                increment_next: r.increment_next,
+            },
+            carrier: r.carrier,
+        })
+        .collect())
+}
+
+#[derive(sqlx::FromRow)]
+struct RouteRow {
+    #[sqlx(flatten)]
+    carrier: Carrier,
+    prefix: String,
+    cost_micros: i64,
+    increment_first: i32,
+    increment_next: i32,
+}
+
+/// A carrier by id, whoever owns it (workers).
+pub async fn get(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<Carrier>, sqlx::Error> {
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM carriers WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(db)
+        .await
+}

@@ -6,10 +6,13 @@
 
 pub mod api_keys;
 pub mod audit;
+pub mod calls;
 pub mod carriers;
 mod database;
+pub mod orchestrators;
 pub mod outbox;
 pub mod password_resets;
+pub mod prices;
 pub mod refresh_tokens;
 pub mod tenants;
 pub mod users;

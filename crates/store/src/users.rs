@@ -191,3 +191,21 @@ pub async fn find_with_tenant(
     };
     Ok(Some((user, tenant)))
 }
+
+/// Makes the user with this (lower-case) email a platform administrator or not; whether such
+/// a user exists.
+pub async fn set_platform_admin(
+    db: impl PgExecutor<'_>,
+    email: &str,
+    on: bool,
+) -> Result<bool, sqlx::Error> {
+    Ok(
+        sqlx::query("UPDATE users SET is_platform_admin = $2, updated_at = now() WHERE email = $1")
+            .bind(email)
+            .bind(on)
+            .execute(db)
+            .await?
+            .rows_affected()
+            == 1,
+    )
+}

@@ -198,7 +198,7 @@ impl From<Carrier> for CarrierView {
     }
 }
 
-async fn is_platform_admin(state: &AppState, p: &Principal) -> Result<bool, ApiError> {
+pub(crate) async fn is_platform_admin(state: &AppState, p: &Principal) -> Result<bool, ApiError> {
     let Some(user) = p.user_id() else {
         return Ok(false);
     };
@@ -473,7 +473,7 @@ impl Validate for RateDeck {
     }
 }
 
-fn parse_increment(s: &str) -> Option<(i32, i32)> {
+pub(crate) fn parse_increment(s: &str) -> Option<(i32, i32)> {
     let (a, b) = s.split_once('/')?;
     let (a, b): (i32, i32) = (a.trim().parse().ok()?, b.trim().parse().ok()?);
     ((1..=3600).contains(&a) && (1..=3600).contains(&b)).then_some((a, b))

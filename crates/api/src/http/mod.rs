@@ -3,9 +3,11 @@
 
 pub mod api_keys;
 pub mod auth;
+pub mod calls;
 pub mod carriers;
 pub mod docs;
 pub mod health;
+pub mod tenants;
 pub mod views;
 
 use std::time::Duration;
@@ -35,6 +37,9 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/auth/password/change", post(auth::password::change))
         .route("/v1/api-keys", post(api_keys::create).get(api_keys::list))
         .route("/v1/api-keys/{id}", delete(api_keys::revoke))
+        .route("/v1/calls", post(calls::create).get(calls::list))
+        .route("/v1/calls/{id}", get(calls::get))
+        .route("/v1/calls/{id}/hangup", post(calls::hangup))
         .route("/v1/carriers", post(carriers::create).get(carriers::list))
         .route(
             "/v1/carriers/{id}",
@@ -45,6 +50,14 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/v1/carriers/{id}/rates",
             put(carriers::put_rates).get(carriers::get_rates),
+        )
+        .route(
+            "/v1/tenants/{id}/prices",
+            get(tenants::get_prices).put(tenants::put_prices),
+        )
+        .route(
+            "/v1/tenants/{id}/limits",
+            get(tenants::get_limits).put(tenants::put_limits),
         )
         .route_layer(middleware::from_fn_with_state(state.clone(), require_auth));
 

@@ -107,6 +107,7 @@ impl TestApp {
         let mut config = ApiConfig::new(b"test-secret-test-secret-test-secret!".to_vec());
         config.redis_prefix = format!("irisx-test:{name}");
         config.revocation_subject = format!("irisx.test.{name}.api_key_revoked");
+        config.bus_namespace = name.clone();
         tweak(&mut config);
         let mut app = TestApp {
             base: String::new(),

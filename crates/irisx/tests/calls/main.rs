@@ -1,0 +1,8 @@
+//! End-to-end tests of the call pipeline with the real binary, PostgreSQL, NATS JetStream,
+//! Redis, the embedded switch and sipp as the carrier: Calls API → JetStream → orchestrator →
+//! media server → status and events; CDRs; routing, crankback, limits, idempotency, recovery.
+
+mod platform;
+mod pipeline;
+mod routing;
+mod safety;

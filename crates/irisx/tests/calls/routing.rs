@@ -1,0 +1,80 @@
+//! Routing: crankback on a carrier failure, never on the callee's busy or no-answer; direct
+//! SIP URIs; no route; max_duration.
+
+use serde_json::json;
+
+use crate::platform::{Platform, peer};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_carrier_hands_over_to_the_next_but_busy_is_final() {
+    let p = Platform::up("route").await;
+    let (bad, _bad) = peer("uas_503.xml");
+    let (good, _good) = peer("uas");
+    // The failing carrier is cheaper, so it is tried first.
+    let cheap = p.carrier("cheap-but-down", bad, "1555", 0.01).await;
+    let solid = p.carrier("solid", good, "1555", 0.02).await;
+    let id = p
+        .call(json!({"to": "+15551234567", "from": "+15550001111",
+                     "application": [{"verb": "pause", "length": 1}]}))
+        .await;
+    let c = p.wait_status(&id, &["completed", "failed"], 30).await;
+    assert_eq!(c["status"], "completed", "{c}");
+    assert_eq!(c["attempts"], 2);
+    assert_eq!(c["carrier_id"], solid.as_str());
+    assert_ne!(cheap, solid);
+    // Both legs are recorded: the failed attempt and the answered one.
+    let db = p.db().await;
+    p.wait_events(&id, "cdr.created", 20).await;
+    let causes: Vec<(String,)> =
+        sqlx::query_as("SELECT hangup_cause FROM cdr WHERE call_id = $1::uuid ORDER BY started_at")
+            .bind(&id)
+            .fetch_all(&db)
+            .await
+            .unwrap();
+    assert_eq!(causes.len(), 2, "{causes:?}");
+
+    // Busy at the first carrier ends the call: the callee said no.
+    let (busy, _busy) = peer("uas_busy.xml");
+    p.carrier("busy-route", busy, "1666", 0.01).await;
+    p.carrier("spare-route", good, "1666", 0.02).await;
+    let id = p
+        .call(json!({"to": "+16661234567", "from": "+15550001111", "application": [{"verb": "hangup"}]}))
+        .await;
+    let c = p.wait_status(&id, &["completed", "failed", "busy"], 30).await;
+    assert_eq!(c["status"], "busy", "{c}");
+    assert_eq!(c["attempts"], 1, "no crankback after busy");
+    assert_eq!(c["hangup_cause"], "USER_BUSY");
+    let events = p.wait_events(&id, "call.busy", 10).await;
+    assert_eq!(events[0], "call.initiated");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_answer_no_route_direct_sip_and_max_duration() {
+    let p = Platform::up("noans").await;
+    let (ring, _ring) = peer("uas_ring_forever.xml");
+    p.carrier("ringer", ring, "1777", 0.01).await;
+    let id = p
+        .call(json!({"to": "+17771234567", "from": "+15550001111", "timeout": 2,
+                     "application": [{"verb": "hangup"}]}))
+        .await;
+    let c = p.wait_status(&id, &["no-answer", "failed", "completed"], 30).await;
+    assert_eq!(c["status"], "no-answer", "{c}");
+
+    let id = p
+        .call(json!({"to": "+33123456789", "from": "+15550001111", "application": [{"verb": "hangup"}]}))
+        .await;
+    let c = p.wait_status(&id, &["failed"], 15).await;
+    assert!(c["reason"].as_str().unwrap().contains("no carrier routes"), "{c}");
+
+    // A SIP URI is dialled directly, and max_duration cuts a long application short.
+    let (port, _uas) = peer("uas");
+    let id = p
+        .call(json!({"to": format!("sip:bob@127.0.0.1:{port}"), "from": "alice", "max_duration": 2,
+                     "application": [{"verb": "pause", "length": 30}]}))
+        .await;
+    let c = p.wait_status(&id, &["completed", "failed"], 30).await;
+    assert_eq!(c["status"], "completed", "{c}");
+    assert!(c["duration"].as_i64().unwrap() <= 3, "{c}");
+    assert_eq!(c["hangup_cause"], "ALLOTTED_TIMEOUT");
+    assert!(c["carrier_id"].is_null());
+}
