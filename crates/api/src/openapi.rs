@@ -33,6 +33,7 @@ use crate::http;
         http::calls::list,
         http::calls::get,
         http::calls::hangup,
+        http::cdrs::list,
         http::carriers::create,
         http::carriers::list,
         http::carriers::get,
@@ -50,6 +51,7 @@ use crate::http;
         (name = "api-keys", description = "Keys for server-to-server use"),
         (name = "tenants", description = "Tenants' price lists and call limits"),
         (name = "calls", description = "Place, follow and hang up phone calls"),
+        (name = "cdrs", description = "Call detail records: one per call leg, with cost; JSON or CSV"),
         (name = "carriers", description = "SIP trunks (platform and bring-your-own) and their rate decks"),
         (name = "health", description = "Liveness and readiness"),
     )

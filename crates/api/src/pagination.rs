@@ -3,6 +3,9 @@
 //! Lists are ordered newest first by `(created_at, id)`; the cursor is that pair for the last
 //! item of a page, opaque to clients (base64url). Cursors stay valid while rows are inserted.
 
+use std::fmt::Display;
+use std::str::FromStr;
+
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
@@ -33,7 +36,9 @@ impl Validate for PageParams {
             )
             .check(
                 "cursor",
-                self.cursor.as_deref().is_none_or(|c| decode(c).is_some()),
+                self.cursor
+                    .as_deref()
+                    .is_none_or(|c| decode::<String>(c).is_some()),
                 "is not a cursor returned by this list",
             )
             .finish()
@@ -50,6 +55,11 @@ impl PageParams {
     pub fn after(&self) -> Option<(OffsetDateTime, Uuid)> {
         self.cursor.as_deref().and_then(decode)
     }
+
+    /// The position to continue after, for lists keyed by something other than a uuid.
+    pub fn after_key<K: FromStr>(&self) -> Option<(OffsetDateTime, K)> {
+        self.cursor.as_deref().and_then(decode)
+    }
 }
 
 /// A page of results.
@@ -63,10 +73,10 @@ pub struct Page<T> {
 
 impl<T> Page<T> {
     /// Builds a page from `rows` (fetched with `limit`), mapping each row to its view.
-    pub fn from_rows<R>(
+    pub fn from_rows<R, K: Display>(
         rows: Vec<R>,
         limit: i64,
-        key: impl Fn(&R) -> (OffsetDateTime, Uuid),
+        key: impl Fn(&R) -> (OffsetDateTime, K),
         view: impl Fn(R) -> T,
     ) -> Self {
         let next_cursor = if rows.len() as i64 == limit {
@@ -81,11 +91,11 @@ impl<T> Page<T> {
     }
 }
 
-fn encode((at, id): (OffsetDateTime, Uuid)) -> String {
+fn encode<K: Display>((at, id): (OffsetDateTime, K)) -> String {
     URL_SAFE_NO_PAD.encode(format!("{}:{}", at.unix_timestamp_nanos(), id))
 }
 
-fn decode(cursor: &str) -> Option<(OffsetDateTime, Uuid)> {
+fn decode<K: FromStr>(cursor: &str) -> Option<(OffsetDateTime, K)> {
     let raw = URL_SAFE_NO_PAD.decode(cursor).ok()?;
     let text = std::str::from_utf8(&raw).ok()?;
     let (nanos, id) = text.split_once(':')?;
@@ -102,7 +112,7 @@ mod tests {
         let at = OffsetDateTime::from_unix_timestamp_nanos(1_795_464_703_123_456_000).unwrap();
         let id = Uuid::now_v7();
         assert_eq!(decode(&encode((at, id))), Some((at, id)));
-        assert_eq!(decode("not-a-cursor"), None);
-        assert_eq!(decode(""), None);
+        assert_eq!(decode::<Uuid>("not-a-cursor"), None);
+        assert_eq!(decode::<String>(""), None);
     }
 }

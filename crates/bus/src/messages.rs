@@ -84,3 +84,17 @@ impl Envelope {
         }
     }
 }
+
+impl Envelope {
+    /// The `cdr.created` event of a CDR written at `written_at`; its id, `cdr.created:<leg>`,
+    /// makes a re-announcement a duplicate JetStream drops.
+    pub fn cdr(cdr: &irisx_core::cdr::CdrView, written_at: OffsetDateTime) -> Envelope {
+        Envelope {
+            id: format!("cdr.created:{}", cdr.leg_id),
+            kind: "cdr.created".into(),
+            tenant_id: cdr.tenant_id,
+            occurred_at: written_at,
+            data: serde_json::to_value(cdr).unwrap_or(Value::Null),
+        }
+    }
+}

@@ -5,6 +5,7 @@
 //! that the store, the API and the workers agree on them without depending on each other.
 
 pub mod call;
+pub mod cdr;
 pub mod lcr;
 mod role;
 pub mod secrets;

@@ -8,6 +8,7 @@ pub mod api_keys;
 pub mod audit;
 pub mod calls;
 pub mod carriers;
+pub mod cdr;
 mod database;
 pub mod orchestrators;
 pub mod outbox;

@@ -353,7 +353,7 @@ pub struct CallFilters {
     pub cursor: Option<String>,
 }
 
-fn parse_time(field: &str, v: &Option<String>) -> Result<Option<OffsetDateTime>, FieldError> {
+pub(crate) fn parse_time(field: &str, v: &Option<String>) -> Result<Option<OffsetDateTime>, FieldError> {
     v.as_deref()
         .map(|s| {
             OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).map_err(|_| {

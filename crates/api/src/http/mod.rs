@@ -4,6 +4,7 @@
 pub mod api_keys;
 pub mod auth;
 pub mod calls;
+pub mod cdrs;
 pub mod carriers;
 pub mod docs;
 pub mod health;
@@ -40,6 +41,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/calls", post(calls::create).get(calls::list))
         .route("/v1/calls/{id}", get(calls::get))
         .route("/v1/calls/{id}/hangup", post(calls::hangup))
+        .route("/v1/cdrs", get(cdrs::list))
         .route("/v1/carriers", post(carriers::create).get(carriers::list))
         .route(
             "/v1/carriers/{id}",
