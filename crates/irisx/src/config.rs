@@ -26,6 +26,7 @@
 //! | `IRISX_TENANT_MAX_CALLS` | `100` (live calls per tenant, unless the tenant has its own limit) |
 //! | `IRISX_TENANT_CPS` | `10` (new calls per second per tenant, unless the tenant has its own limit) |
 //! | `IRISX_ORCHESTRATOR_LEASE_SECS` | `15` (silence after which another orchestrator adopts a stopped one's calls) |
+//! | `IRISX_CDR_ACK_WAIT_SECS` | `30` (a hangup taken by a cdr worker that died is handed to another after this) |
 //! | `IRISX_LOG_FORMAT` | `text` (or `json`) |
 //! | `RUST_LOG` | `info` |
 
@@ -61,6 +62,8 @@ pub struct Settings {
     pub tenant_max_calls: u32,
     pub tenant_cps: u32,
     pub orchestrator_lease_secs: u64,
+    /// Seconds before an unacknowledged hangup is redelivered to a cdr worker.
+    pub cdr_ack_wait_secs: u64,
 }
 
 fn var(name: &str, default: &str) -> String {
@@ -118,6 +121,7 @@ impl Settings {
             tenant_max_calls: parsed("IRISX_TENANT_MAX_CALLS", 100)?,
             tenant_cps: parsed("IRISX_TENANT_CPS", 10)?,
             orchestrator_lease_secs: parsed("IRISX_ORCHESTRATOR_LEASE_SECS", 15)?,
+            cdr_ack_wait_secs: parsed("IRISX_CDR_ACK_WAIT_SECS", 30)?,
         })
     }
 

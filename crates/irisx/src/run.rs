@@ -42,7 +42,7 @@ pub async fn up() -> anyhow::Result<()> {
         wait(stopped.clone()),
     ));
     let cdr = tokio::spawn(irisx_workers::cdr::run(
-        irisx_workers::cdr::CdrConfig::new(db.clone(), bus, settings.media_servers()?),
+        cdr_config(&settings, db.clone(), bus)?,
         wait(stopped),
     ));
     let served = serve_api(&settings, db, secret).await;
@@ -70,13 +70,23 @@ pub async fn orchestrator() -> anyhow::Result<()> {
     .await
 }
 
+fn cdr_config(
+    settings: &Settings,
+    db: irisx_store::PgPool,
+    bus: irisx_bus::Bus,
+) -> anyhow::Result<irisx_workers::cdr::CdrConfig> {
+    let mut c = irisx_workers::cdr::CdrConfig::new(db, bus, settings.media_servers()?);
+    c.ack_wait = std::time::Duration::from_secs(settings.cdr_ack_wait_secs.max(1));
+    Ok(c)
+}
+
 /// `irisx worker cdr`.
 pub async fn cdr() -> anyhow::Result<()> {
     let settings = Settings::from_env()?;
     let db = connect_db(&settings).await?;
     let bus = connect_bus(&settings).await?;
     irisx_workers::cdr::run(
-        irisx_workers::cdr::CdrConfig::new(db, bus, settings.media_servers()?),
+        cdr_config(&settings, db, bus)?,
         shutdown_signal(),
     )
     .await

@@ -3,6 +3,7 @@
 //! media server → status and events; CDRs; routing, crankback, limits, idempotency, recovery.
 
 mod platform;
+mod cdrs;
 mod pipeline;
 mod routing;
 mod safety;

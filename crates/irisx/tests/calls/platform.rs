@@ -142,6 +142,29 @@ impl Platform {
         p
     }
 
+    /// The API and a cdr worker only: no media server runs, hangups are fed to `CDRS` by the
+    /// test. Extra environment applies to every process.
+    pub async fn cdr_only(tag: &str, env: &[(&str, &str)]) -> Platform {
+        let mut p = Platform::new(tag);
+        p.env.extend(env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+        let out = p.run(&["migrate"]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        p.spawn("api", &["api"]);
+        p.spawn("cdr", &["worker", "cdr"]);
+        p.ready().await;
+        p.register().await;
+        p
+    }
+
+    /// The process id of the child with this label.
+    pub fn pid(&self, label: &str) -> u32 {
+        self.children
+            .iter()
+            .find(|(l, _)| l == label)
+            .map(|(_, c)| c.id())
+            .unwrap()
+    }
+
     async fn ready(&self) {
         let start = Instant::now();
         loop {
