@@ -86,17 +86,20 @@ async fn setup(http: &reqwest::Client, base: &str, port: u16) -> anyhow::Result<
         .json()
         .await?;
     let key = key["key"].as_str().expect("api key").to_owned();
+    // Carriers are managed by the tenant's owner (a user session, not a key).
     let carrier: Value = http
         .post(format!("{base}/v1/carriers"))
-        .bearer_auth(&key)
+        .bearer_auth(&token)
         .json(&json!({"name": "fake", "host": "127.0.0.1", "port": port}))
         .send()
         .await?
         .json()
         .await?;
-    let id = carrier["id"].as_str().expect("carrier");
+    let id = carrier["id"]
+        .as_str()
+        .ok_or_else(|| anyhow::anyhow!("carrier not created: {carrier}"))?;
     http.put(format!("{base}/v1/carriers/{id}/rates"))
-        .bearer_auth(&key)
+        .bearer_auth(&token)
         .json(&json!({"rates": [{"prefix": "1555", "cost_per_min": 0.01}]}))
         .send()
         .await?

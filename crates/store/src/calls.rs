@@ -252,16 +252,6 @@ pub async fn list(
     .await
 }
 
-/// How many of a tenant's calls are not over yet.
-pub async fn count_live(db: impl PgExecutor<'_>, tenant_id: Uuid) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT count(*) FROM calls WHERE tenant_id = $1 AND status IN ('queued', 'initiated', 'ringing', 'answered')",
-    )
-    .bind(tenant_id)
-    .fetch_one(db)
-    .await
-}
-
 /// How many calls through a carrier are live, and how many started in the last second.
 pub async fn carrier_load(
     db: impl PgExecutor<'_>,

@@ -92,6 +92,32 @@ pub async fn limits(db: impl PgExecutor<'_>, tenant_id: Uuid) -> Result<CallLimi
     .unwrap_or_default())
 }
 
+/// A tenant's own call limits and how many of its calls are live now, in one round trip (the
+/// check `POST /v1/calls` makes before accepting a call).
+pub async fn limits_and_live(
+    db: impl PgExecutor<'_>,
+    tenant_id: Uuid,
+) -> Result<(CallLimits, i64), sqlx::Error> {
+    let row: Option<(Option<i32>, Option<i32>, i64)> = sqlx::query_as(
+        "SELECT t.max_concurrent_calls, t.calls_per_second,
+                (SELECT count(*) FROM calls c WHERE c.tenant_id = t.id
+                   AND c.status IN ('queued', 'initiated', 'ringing', 'answered'))
+         FROM tenants t WHERE t.id = $1",
+    )
+    .bind(tenant_id)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map_or((CallLimits::default(), 0), |(m, c, live)| {
+        (
+            CallLimits {
+                max_concurrent_calls: m,
+                calls_per_second: c,
+            },
+            live,
+        )
+    }))
+}
+
 /// Sets a tenant's call limits; whether the tenant exists.
 pub async fn set_limits(
     db: impl PgExecutor<'_>,

@@ -207,12 +207,11 @@ fn replay(existing: Call, hash: &[u8]) -> Result<Response, ApiError> {
 
 /// Refuses when the tenant is at its concurrent-call or calls-per-second limit.
 async fn check_limits(state: &AppState, tenant_id: Uuid) -> Result<(), ApiError> {
-    let own = prices::limits(&state.db, tenant_id).await?;
+    let (own, live) = prices::limits_and_live(&state.db, tenant_id).await?;
     let defaults = state.config.calls;
     let max_live = own
         .max_concurrent_calls
         .map_or(defaults.max_concurrent, |v| v as u32);
-    let live = calls::count_live(&state.db, tenant_id).await?;
     if live >= i64::from(max_live) {
         let limit = Limit {
             count: max_live,
