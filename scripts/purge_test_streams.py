@@ -4,7 +4,8 @@ so that a machine running the tests again and again does not pile them up.
 
 Speaks the NATS client protocol directly (no client library needed): subscribes to an inbox,
 asks `$JS.API.STREAM.NAMES` page by page, then `$JS.API.STREAM.DELETE.<name>` for each.
-Usage: purge_test_streams.py [host:port]  (default 127.0.0.1:4222)
+Usage: purge_test_streams.py [host:port] [prefix]  (defaults 127.0.0.1:4222 and IRISX_T_;
+the benchmarks pass their own prefix)
 """
 import json
 import socket
@@ -56,7 +57,8 @@ def main():
         offset += len(batch)
         if not batch or offset >= page.get("total", 0):
             break
-    doomed = [n for n in names if n.startswith(PREFIX)]
+    prefix = sys.argv[2] if len(sys.argv) > 2 else PREFIX
+    doomed = [n for n in names if n.startswith(prefix)]
     for name in doomed:
         nats.request("$JS.API.STREAM.DELETE." + name)
     print(f"deleted {len(doomed)} test streams")

@@ -4,6 +4,8 @@
 # carrier) at 20 calls/s, then POST /v1/calls throughput with concurrent clients.
 #
 # Usage: bench/calls/run.sh [latency calls, 200] [throughput seconds, 20] [clients, 32]
+#        API_ONLY=1 bench/calls/run.sh 0 20 32   # the accept path alone: `irisx api`, no workers
+#                                               # (requests pile up in CALLS, nobody dials)
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$ROOT"
@@ -17,13 +19,20 @@ export IRISX_HTTP_ADDR=127.0.0.1:3900 IRISX_SIP_ADDR=127.0.0.1:5960 IRISX_ESL_AD
 export IRISX_RTP_PORTS=40000-41000 IRISX_DATA_DIR="$DIR" IRISX_BUS_NAMESPACE="$NAME" IRISX_REDIS_PREFIX="$NAME"
 export IRISX_TENANT_MAX_CALLS=1000000 IRISX_TENANT_CPS=1000000 IRISX_RATE_LIMIT_PER_MIN=100000000
 export RUST_LOG=warn
-"$BIN/irisx" up >"$DIR/up.log" 2>&1 &
+if [ "${API_ONLY:-0}" = 1 ]; then
+  export IRISX_JWT_SECRET=bench-secret-bench-secret-bench-secret-0123
+  "$BIN/irisx" migrate >"$DIR/migrate.log" 2>&1
+  "$BIN/irisx" api >"$DIR/up.log" 2>&1 &
+else
+  "$BIN/irisx" up >"$DIR/up.log" 2>&1 &
+fi
 UP=$!
 cleanup() {
   kill "$UP" 2>/dev/null || true
   wait "$UP" 2>/dev/null || true
   psql "postgres://postgres@127.0.0.1:5432/postgres" -qc "DROP DATABASE IF EXISTS \"$NAME\" WITH (FORCE)" >/dev/null 2>&1 || true
   rm -rf "$DIR"
+  python3 scripts/purge_test_streams.py 127.0.0.1:4222 "${NAME^^}_" >/dev/null || true
 }
 trap cleanup EXIT
 for _ in $(seq 1 100); do curl -sf "http://$IRISX_HTTP_ADDR/readyz" >/dev/null && break; sleep 0.2; done

@@ -66,7 +66,10 @@ mod tests {
     fn plain_and_namespaced() {
         let n = Names::new("");
         assert_eq!(n.calls_stream, "CALLS");
-        assert_eq!(n.event_subject("t", "call.answered"), "events.t.call.answered");
+        assert_eq!(
+            n.event_subject("t", "call.answered"),
+            "events.t.call.answered"
+        );
         let n = Names::new("t1.x y");
         assert_eq!(n.calls_stream, "T1XY_CALLS");
         assert_eq!(n.cdr_legs, "t1xy.cdrs.legs");

@@ -152,7 +152,10 @@ pub fn unanswered_outcome(cause: &str) -> (CallStatus, bool) {
         "ORIGINATOR_CANCEL" | "MANAGER_REQUEST" => (CallStatus::Canceled, true),
         // Declined, unknown or wrong numbers: the callee's network answered; another carrier
         // would say the same.
-        "CALL_REJECTED" | "UNALLOCATED_NUMBER" | "NUMBER_CHANGED" | "INVALID_NUMBER_FORMAT"
+        "CALL_REJECTED"
+        | "UNALLOCATED_NUMBER"
+        | "NUMBER_CHANGED"
+        | "INVALID_NUMBER_FORMAT"
         | "NORMAL_CLEARING" => (CallStatus::Failed, true),
         // 5xx, timeouts, congestion, unreachable gateways: the carrier failed.
         _ => (CallStatus::Failed, false),
@@ -217,7 +220,6 @@ pub struct CallView {
     pub ended_at: Option<OffsetDateTime>,
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -238,8 +240,14 @@ mod tests {
     #[test]
     fn busy_and_no_answer_are_final_carrier_failures_are_not() {
         assert_eq!(unanswered_outcome("USER_BUSY"), (CallStatus::Busy, true));
-        assert_eq!(unanswered_outcome("NO_ANSWER"), (CallStatus::NoAnswer, true));
-        assert_eq!(unanswered_outcome("CALL_REJECTED"), (CallStatus::Failed, true));
+        assert_eq!(
+            unanswered_outcome("NO_ANSWER"),
+            (CallStatus::NoAnswer, true)
+        );
+        assert_eq!(
+            unanswered_outcome("CALL_REJECTED"),
+            (CallStatus::Failed, true)
+        );
         for carrier_failure in [
             "NORMAL_TEMPORARY_FAILURE",
             "SERVICE_UNAVAILABLE",

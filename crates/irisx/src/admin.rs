@@ -40,7 +40,9 @@ pub async fn run(command: AdminCommand) -> anyhow::Result<()> {
     let db = irisx_store::connect(&settings.database_url, 2)
         .await
         .context("cannot connect to PostgreSQL")?;
-    irisx_store::migrate(&db).await.context("migrations failed")?;
+    irisx_store::migrate(&db)
+        .await
+        .context("migrations failed")?;
     match command {
         AdminCommand::Grant { email } => set_admin(&db, &email, true).await,
         AdminCommand::Revoke { email } => set_admin(&db, &email, false).await,
@@ -56,7 +58,9 @@ pub async fn run(command: AdminCommand) -> anyhow::Result<()> {
             if !irisx_store::prices::set_limits(&db, tenant, limits).await? {
                 bail!("no tenant {tenant}");
             }
-            println!("tenant {tenant}: max calls {max_calls:?}, calls per second {cps:?} (None = platform default)");
+            println!(
+                "tenant {tenant}: max calls {max_calls:?}, calls per second {cps:?} (None = platform default)"
+            );
             Ok(())
         }
     }

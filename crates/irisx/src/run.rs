@@ -85,11 +85,7 @@ pub async fn cdr() -> anyhow::Result<()> {
     let settings = Settings::from_env()?;
     let db = connect_db(&settings).await?;
     let bus = connect_bus(&settings).await?;
-    irisx_workers::cdr::run(
-        cdr_config(&settings, db, bus)?,
-        shutdown_signal(),
-    )
-    .await
+    irisx_workers::cdr::run(cdr_config(&settings, db, bus)?, shutdown_signal()).await
 }
 
 fn orchestrator_config(

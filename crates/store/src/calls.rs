@@ -114,7 +114,6 @@ impl From<Call> for CallView {
     }
 }
 
-
 const COLUMNS: &str = "id, tenant_id, direction, status, to_uri, from_uri, application, answer_url, status_callback, \
     timeout_s, max_duration_s, metadata, idempotency_key, request_hash, orchestrator_id, media_server, carrier_id, \
     leg_id, attempts, verb_index, hangup_requested, hangup_cause, sip_status, reason, duration_s, created_at, \
@@ -422,7 +421,11 @@ pub async fn adopt(
 }
 
 /// Records why a call went wrong (kept if a reason is already there).
-pub async fn note_reason(db: impl PgExecutor<'_>, id: Uuid, reason: &str) -> Result<(), sqlx::Error> {
+pub async fn note_reason(
+    db: impl PgExecutor<'_>,
+    id: Uuid,
+    reason: &str,
+) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE calls SET reason = coalesce(reason, $2), updated_at = now() WHERE id = $1")
         .bind(id)
         .bind(reason)

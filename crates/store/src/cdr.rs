@@ -137,7 +137,10 @@ pub async fn insert_batch(db: impl PgExecutor<'_>, rows: &[NewCdr]) -> Result<u6
 
 /// Creates the monthly partitions from last month to `months_ahead` months ahead that do not
 /// exist yet; returns how many were created.
-pub async fn ensure_partitions(db: impl PgExecutor<'_>, months_ahead: i32) -> Result<i32, sqlx::Error> {
+pub async fn ensure_partitions(
+    db: impl PgExecutor<'_>,
+    months_ahead: i32,
+) -> Result<i32, sqlx::Error> {
     sqlx::query_scalar("SELECT irisx_ensure_cdr_partitions($1)")
         .bind(months_ahead)
         .fetch_one(db)

@@ -83,13 +83,13 @@ pub struct CallLimits {
 
 /// Reads a tenant's call limits.
 pub async fn limits(db: impl PgExecutor<'_>, tenant_id: Uuid) -> Result<CallLimits, sqlx::Error> {
-    Ok(sqlx::query_as(
-        "SELECT max_concurrent_calls, calls_per_second FROM tenants WHERE id = $1",
+    Ok(
+        sqlx::query_as("SELECT max_concurrent_calls, calls_per_second FROM tenants WHERE id = $1")
+            .bind(tenant_id)
+            .fetch_optional(db)
+            .await?
+            .unwrap_or_default(),
     )
-    .bind(tenant_id)
-    .fetch_optional(db)
-    .await?
-    .unwrap_or_default())
 }
 
 /// A tenant's own call limits and how many of its calls are live now, in one round trip (the

@@ -27,8 +27,14 @@ fn hangup(i: usize) -> LegRecord {
         ("billsec", "60".into()),
         ("sip_term_status", "200".into()),
         ("irisx_call_id", format!("11111111-0000-4000-8000-{i:012}")),
-        ("irisx_tenant_id", "22222222-0000-4000-8000-000000000000".into()),
-        ("irisx_carrier_id", "33333333-0000-4000-8000-000000000000".into()),
+        (
+            "irisx_tenant_id",
+            "22222222-0000-4000-8000-000000000000".into(),
+        ),
+        (
+            "irisx_carrier_id",
+            "33333333-0000-4000-8000-000000000000".into(),
+        ),
         ("irisx_direction", "outbound".into()),
         ("irisx_from", "+15550001111".into()),
         ("irisx_to", "+15551234567".into()),
@@ -86,14 +92,19 @@ async fn main() -> anyhow::Result<()> {
     let t = Instant::now();
     let mut first = None;
     loop {
-        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM cdr").fetch_one(&db).await?;
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM cdr")
+            .fetch_one(&db)
+            .await?;
         if n > 0 && first.is_none() {
             first = Some(t.elapsed());
         }
         if n as usize >= legs {
             break;
         }
-        anyhow::ensure!(t.elapsed() < Duration::from_secs(600), "only {n} rows after 10 minutes");
+        anyhow::ensure!(
+            t.elapsed() < Duration::from_secs(600),
+            "only {n} rows after 10 minutes"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let took = t.elapsed();
@@ -103,15 +114,24 @@ async fn main() -> anyhow::Result<()> {
         legs as f64 / took.as_secs_f64(),
         first.unwrap_or_default().as_secs_f64() * 1000.0
     );
-    let rated: i64 = sqlx::query_scalar("SELECT count(*) FROM cdr WHERE cost_micros = 6000 AND price_micros = 12000")
-        .fetch_one(&db)
-        .await?;
-    anyhow::ensure!(rated as usize == legs, "{rated} rows rated correctly of {legs}");
+    let rated: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM cdr WHERE cost_micros = 6000 AND price_micros = 12000",
+    )
+    .fetch_one(&db)
+    .await?;
+    anyhow::ensure!(
+        rated as usize == legs,
+        "{rated} rows rated correctly of {legs}"
+    );
     let _ = stop.send(());
     let _ = worker.await;
     db.close().await;
     irisx_store::drop_database(&url).await?;
-    for s in [&bus.names.calls_stream, &bus.names.cdrs_stream, &bus.names.events_stream] {
+    for s in [
+        &bus.names.calls_stream,
+        &bus.names.cdrs_stream,
+        &bus.names.events_stream,
+    ] {
         let _ = bus.js.delete_stream(s).await;
     }
     Ok(())

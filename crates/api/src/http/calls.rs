@@ -76,7 +76,9 @@ pub fn is_sip_uri(s: &str) -> bool {
         let host = r.rsplit('@').next().unwrap_or("");
         !host.is_empty()
             && r.len() <= 256
-            && !r.chars().any(|c| c.is_whitespace() || c.is_control() || "<>\"{}|".contains(c))
+            && !r
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control() || "<>\"{}|".contains(c))
     })
 }
 
@@ -133,7 +135,11 @@ impl Validate for CallInput {
             c.check("answer_url", is_http_url(url), "must be an http(s) URL");
         }
         if let Some(url) = &self.status_callback {
-            c.check("status_callback", is_http_url(url), "must be an http(s) URL");
+            c.check(
+                "status_callback",
+                is_http_url(url),
+                "must be an http(s) URL",
+            );
         }
         c.check(
             "application_id",
@@ -219,7 +225,9 @@ async fn check_limits(state: &AppState, tenant_id: Uuid) -> Result<(), ApiError>
         };
         return Err(ApiError::RateLimited(
             Decision::refuse_for(limit, 1),
-            format!("your account has {live} calls in progress, its limit is {max_live}; retry when one ends"),
+            format!(
+                "your account has {live} calls in progress, its limit is {max_live}; retry when one ends"
+            ),
         ));
     }
     let cps = own
@@ -291,7 +299,9 @@ pub async fn create(
             let k = key.as_deref().unwrap_or_default();
             let existing = calls::find_by_idempotency_key(&state.db, tenant_id, k)
                 .await?
-                .ok_or_else(|| ApiError::Conflict("a request with this Idempotency-Key is in progress".into()))?;
+                .ok_or_else(|| {
+                    ApiError::Conflict("a request with this Idempotency-Key is in progress".into())
+                })?;
             return replay(existing, &hash);
         }
         Err(e) => return Err(e.into()),
@@ -352,11 +362,17 @@ pub struct CallFilters {
     pub cursor: Option<String>,
 }
 
-pub(crate) fn parse_time(field: &str, v: &Option<String>) -> Result<Option<OffsetDateTime>, FieldError> {
+pub(crate) fn parse_time(
+    field: &str,
+    v: &Option<String>,
+) -> Result<Option<OffsetDateTime>, FieldError> {
     v.as_deref()
         .map(|s| {
             OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).map_err(|_| {
-                FieldError::new(field, "must be an RFC 3339 time such as 2026-11-24T10:00:00Z")
+                FieldError::new(
+                    field,
+                    "must be an RFC 3339 time such as 2026-11-24T10:00:00Z",
+                )
             })
         })
         .transpose()
@@ -418,7 +434,14 @@ pub async fn list(
         cursor: q.cursor,
     };
     let limit = page.limit();
-    let rows = calls::list(&state.db, principal.tenant_id, &filters, page.after(), limit).await?;
+    let rows = calls::list(
+        &state.db,
+        principal.tenant_id,
+        &filters,
+        page.after(),
+        limit,
+    )
+    .await?;
     Ok(Json(Page::from_rows(
         rows,
         limit,
@@ -463,9 +486,11 @@ pub async fn hangup(
             tenant_id: principal.tenant_id,
             action: ControlAction::Hangup,
         };
-        state.bus.send_control(&msg).await.map_err(|e| {
-            ApiError::Unavailable(format!("the hangup could not be sent: {e}"))
-        })?;
+        state
+            .bus
+            .send_control(&msg)
+            .await
+            .map_err(|e| ApiError::Unavailable(format!("the hangup could not be sent: {e}")))?;
     }
     Ok((StatusCode::ACCEPTED, Json(call.into())))
 }

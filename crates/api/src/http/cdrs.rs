@@ -73,7 +73,9 @@ impl CdrFilters {
             errors.push(FieldError::new("direction", "must be outbound or inbound"));
         }
         if let Some(c) = &self.hangup_cause
-            && (c.is_empty() || c.len() > 64 || !c.bytes().all(|b| b.is_ascii_uppercase() || b == b'_'))
+            && (c.is_empty()
+                || c.len() > 64
+                || !c.bytes().all(|b| b.is_ascii_uppercase() || b == b'_'))
         {
             errors.push(FieldError::new(
                 "hangup_cause",
@@ -144,10 +146,22 @@ pub async fn list(
                 .and_then(|v| v.to_str().ok())
                 .is_some_and(|a| a.contains("text/csv")));
     if wants_csv {
-        return Ok(export(state, principal.tenant_id, filters, page.after_key()));
+        return Ok(export(
+            state,
+            principal.tenant_id,
+            filters,
+            page.after_key(),
+        ));
     }
     let limit = page.limit();
-    let rows = cdr::list(&state.db, principal.tenant_id, &filters, page.after_key(), limit).await?;
+    let rows = cdr::list(
+        &state.db,
+        principal.tenant_id,
+        &filters,
+        page.after_key(),
+        limit,
+    )
+    .await?;
     Ok(Json(Page::from_rows(
         rows,
         limit,
@@ -201,13 +215,14 @@ fn export(
             if cur.done {
                 return None;
             }
-            let rows = match cdr::list(&db, tenant_id, &filters, cur.after.clone(), EXPORT_CHUNK).await {
-                Ok(r) => r,
-                Err(e) => {
-                    tracing::error!(error = %e, "CDR export interrupted");
-                    return Some((Err(std::io::Error::other(e)), Cursor { done: true, ..cur }));
-                }
-            };
+            let rows =
+                match cdr::list(&db, tenant_id, &filters, cur.after.clone(), EXPORT_CHUNK).await {
+                    Ok(r) => r,
+                    Err(e) => {
+                        tracing::error!(error = %e, "CDR export interrupted");
+                        return Some((Err(std::io::Error::other(e)), Cursor { done: true, ..cur }));
+                    }
+                };
             cur.done = (rows.len() as i64) < EXPORT_CHUNK;
             cur.after = rows.last().map(|r| (r.started_at, r.leg_id.clone()));
             let chunk = csv_chunk(&rows, cur.first);
@@ -217,7 +232,10 @@ fn export(
     });
     let mut response = Body::from_stream(body).into_response();
     let h = response.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
     h.insert(
         header::CONTENT_DISPOSITION,
         HeaderValue::from_static("attachment; filename=\"cdrs.csv\""),

@@ -4,8 +4,8 @@
 pub mod api_keys;
 pub mod auth;
 pub mod calls;
-pub mod cdrs;
 pub mod carriers;
+pub mod cdrs;
 pub mod docs;
 pub mod health;
 pub mod tenants;

@@ -44,13 +44,22 @@ impl Validate for PriceList {
         let mut errors = Vec::new();
         let mut seen = std::collections::HashSet::new();
         if self.prices.len() > 100_000 {
-            errors.push(FieldError::new("prices", "must hold at most 100,000 entries"));
+            errors.push(FieldError::new(
+                "prices",
+                "must hold at most 100,000 entries",
+            ));
         }
         for (i, p) in self.prices.iter().enumerate() {
             if p.prefix.len() > 15 || !p.prefix.chars().all(|c| c.is_ascii_digit()) {
-                errors.push(FieldError::new(format!("prices[{i}].prefix"), "must be at most 15 digits"));
+                errors.push(FieldError::new(
+                    format!("prices[{i}].prefix"),
+                    "must be at most 15 digits",
+                ));
             } else if !seen.insert(p.prefix.as_str()) {
-                errors.push(FieldError::new(format!("prices[{i}].prefix"), "appears twice"));
+                errors.push(FieldError::new(
+                    format!("prices[{i}].prefix"),
+                    "appears twice",
+                ));
             }
             if !(p.price_per_min.is_finite() && (0.0..=1_000_000.0).contains(&p.price_per_min)) {
                 errors.push(FieldError::new(
@@ -58,14 +67,21 @@ impl Validate for PriceList {
                     "must be between 0 and 1,000,000",
                 ));
             }
-            if p.increment.as_deref().is_some_and(|inc| parse_increment(inc).is_none()) {
+            if p.increment
+                .as_deref()
+                .is_some_and(|inc| parse_increment(inc).is_none())
+            {
                 errors.push(FieldError::new(
                     format!("prices[{i}].increment"),
                     "must look like 60/60, 1/1 or 30/6 (seconds, 1 to 3600)",
                 ));
             }
         }
-        if errors.is_empty() { Ok(()) } else { Err(ApiError::Validation(errors)) }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::Validation(errors))
+        }
     }
 }
 
@@ -82,8 +98,18 @@ pub struct LimitsInput {
 impl Validate for LimitsInput {
     fn validate(&self) -> Result<(), ApiError> {
         let mut c = crate::validate::Checks::new();
-        c.check("max_concurrent_calls", self.max_concurrent_calls.is_none_or(|v| (1..=1_000_000).contains(&v)), "must be between 1 and 1,000,000 (null for the platform default)");
-        c.check("calls_per_second", self.calls_per_second.is_none_or(|v| (1..=100_000).contains(&v)), "must be between 1 and 100,000 (null for the platform default)");
+        c.check(
+            "max_concurrent_calls",
+            self.max_concurrent_calls
+                .is_none_or(|v| (1..=1_000_000).contains(&v)),
+            "must be between 1 and 1,000,000 (null for the platform default)",
+        );
+        c.check(
+            "calls_per_second",
+            self.calls_per_second
+                .is_none_or(|v| (1..=100_000).contains(&v)),
+            "must be between 1 and 100,000 (null for the platform default)",
+        );
         c.finish()
     }
 }
@@ -102,7 +128,8 @@ pub struct LimitsView {
 }
 
 fn parse_tenant(id: &str) -> Result<Uuid, ApiError> {
-    id.parse().map_err(|_| ApiError::NotFound(format!("no tenant {id}")))
+    id.parse()
+        .map_err(|_| ApiError::NotFound(format!("no tenant {id}")))
 }
 
 /// Reading: the tenant's own administrators, or a platform administrator.
@@ -122,7 +149,9 @@ async fn may_write(state: &AppState, p: &Principal, tenant: Uuid) -> Result<(), 
         return Ok(());
     }
     if tenant == p.tenant_id {
-        return Err(ApiError::Forbidden("prices and limits are set by platform administrators".into()));
+        return Err(ApiError::Forbidden(
+            "prices and limits are set by platform administrators".into(),
+        ));
     }
     Err(ApiError::NotFound(format!("no tenant {tenant}")))
 }
@@ -144,7 +173,11 @@ fn list_view(rows: Vec<PriceRow>) -> PriceList {
 #[utoipa::path(get, path = "/v1/tenants/{id}/prices", tag = "tenants", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Tenant id")),
     responses((status = 200, body = PriceList), (status = 404, body = crate::error::Problem)))]
-pub async fn get_prices(State(state): State<AppState>, principal: Principal, Path(id): Path<String>) -> Result<Json<PriceList>, ApiError> {
+pub async fn get_prices(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(id): Path<String>,
+) -> Result<Json<PriceList>, ApiError> {
     let tenant = parse_tenant(&id)?;
     may_read(&state, &principal, tenant).await?;
     Ok(Json(list_view(prices::list(&state.db, tenant).await?)))
@@ -163,14 +196,21 @@ pub async fn put_prices(
 ) -> Result<Json<PriceList>, ApiError> {
     let tenant = parse_tenant(&id)?;
     may_write(&state, &principal, tenant).await?;
-    if irisx_store::tenants::find(&state.db, tenant).await?.is_none() {
+    if irisx_store::tenants::find(&state.db, tenant)
+        .await?
+        .is_none()
+    {
         return Err(ApiError::NotFound(format!("no tenant {tenant}")));
     }
     let rows: Vec<PriceRow> = input
         .prices
         .iter()
         .map(|p| {
-            let (first, next) = p.increment.as_deref().and_then(parse_increment).unwrap_or((60, 60));
+            let (first, next) = p
+                .increment
+                .as_deref()
+                .and_then(parse_increment)
+                .unwrap_or((60, 60));
             PriceRow {
                 prefix: p.prefix.clone(),
                 price_micros: (p.price_per_min * 1_000_000.0).round() as i64,
@@ -200,10 +240,17 @@ fn limits_view(state: &AppState, l: CallLimits) -> LimitsView {
 #[utoipa::path(get, path = "/v1/tenants/{id}/limits", tag = "tenants", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Tenant id")),
     responses((status = 200, body = LimitsView), (status = 404, body = crate::error::Problem)))]
-pub async fn get_limits(State(state): State<AppState>, principal: Principal, Path(id): Path<String>) -> Result<Json<LimitsView>, ApiError> {
+pub async fn get_limits(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(id): Path<String>,
+) -> Result<Json<LimitsView>, ApiError> {
     let tenant = parse_tenant(&id)?;
     may_read(&state, &principal, tenant).await?;
-    Ok(Json(limits_view(&state, prices::limits(&state.db, tenant).await?)))
+    Ok(Json(limits_view(
+        &state,
+        prices::limits(&state.db, tenant).await?,
+    )))
 }
 
 /// Sets a tenant's call limits (platform administrators).

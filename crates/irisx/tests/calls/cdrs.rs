@@ -28,18 +28,31 @@ fn call_id(i: usize) -> String {
 /// 0.60/min at 60/60, every tenth one busy.
 fn hangup(i: usize, tenant: &str) -> irisx_bus::LegRecord {
     let start = 1_795_000_000_000_000i64 + i as i64 * 1_000;
-    let busy = i % 10 == 0;
+    let busy = i.is_multiple_of(10);
     let mut e = esl::Event::new("CHANNEL_HANGUP_COMPLETE")
         .with("Unique-ID", &leg_id(i))
         .with("Call-Direction", "outbound")
-        .with("Hangup-Cause", if busy { "USER_BUSY" } else { "NORMAL_CLEARING" });
+        .with(
+            "Hangup-Cause",
+            if busy { "USER_BUSY" } else { "NORMAL_CLEARING" },
+        );
     let vars = [
         ("start_uepoch", start.to_string()),
-        ("answer_uepoch", if busy { "0".into() } else { (start + 2_000_000).to_string() }),
+        (
+            "answer_uepoch",
+            if busy {
+                "0".into()
+            } else {
+                (start + 2_000_000).to_string()
+            },
+        ),
         ("end_uepoch", (start + 12_000_000).to_string()),
         ("duration", "12".into()),
         ("billsec", if busy { "0".into() } else { "10".into() }),
-        ("sip_term_status", if busy { "486".into() } else { "200".into() }),
+        (
+            "sip_term_status",
+            if busy { "486".into() } else { "200".into() },
+        ),
         ("irisx_call_id", call_id(i)),
         ("irisx_tenant_id", tenant.to_owned()),
         ("irisx_carrier_id", CARRIER.into()),
@@ -64,7 +77,10 @@ async fn count(db: &sqlx::PgPool, sql: &str) -> i64 {
 }
 
 fn signal(pid: u32, sig: &str) {
-    let ok = Command::new("kill").args([sig, &pid.to_string()]).status().unwrap();
+    let ok = Command::new("kill")
+        .args([sig, &pid.to_string()])
+        .status()
+        .unwrap();
     assert!(ok.success(), "kill {sig} {pid}");
 }
 
@@ -93,9 +109,13 @@ async fn one_cdr_per_leg_through_repeats_and_a_kill_mid_batch_then_the_cdr_api()
             for i in 0..REPEATED {
                 let rec = hangup(i * 7, &tenant);
                 let body = bytes::Bytes::from(serde_json::to_vec(&rec).unwrap());
-                bus.publish(bus.names.cdr_legs.clone(), &format!("{}-again", rec.leg_id), body)
-                    .await
-                    .unwrap();
+                bus.publish(
+                    bus.names.cdr_legs.clone(),
+                    &format!("{}-again", rec.leg_id),
+                    body,
+                )
+                .await
+                .unwrap();
             }
         })
     };
@@ -111,12 +131,17 @@ async fn one_cdr_per_leg_through_repeats_and_a_kill_mid_batch_then_the_cdr_api()
             tokio::time::sleep(Duration::from_millis(5)).await;
             continue;
         }
-        assert!(rows < LEGS as i64, "the worker finished before it could be killed");
+        assert!(
+            rows < LEGS as i64,
+            "the worker finished before it could be killed"
+        );
         signal(pid, "-STOP");
         tokio::time::sleep(Duration::from_millis(300)).await;
         let rows = count(&db, "SELECT count(*) FROM cdr").await as u64;
         let mut consumer = stream
-            .get_consumer::<async_nats::jetstream::consumer::pull::Config>(irisx_workers::cdr::CONSUMER)
+            .get_consumer::<async_nats::jetstream::consumer::pull::Config>(
+                irisx_workers::cdr::CONSUMER,
+            )
             .await
             .unwrap();
         let acked = consumer.info().await.unwrap().ack_floor.stream_sequence;
@@ -125,12 +150,18 @@ async fn one_cdr_per_leg_through_repeats_and_a_kill_mid_batch_then_the_cdr_api()
             killed_with = Some((rows, acked));
         } else {
             signal(pid, "-CONT");
-            tokio::time::sleep(Duration::from_millis(3 + start.elapsed().as_millis() as u64 % 17)).await;
+            tokio::time::sleep(Duration::from_millis(
+                3 + start.elapsed().as_millis() as u64 % 17,
+            ))
+            .await;
         }
     }
-    let (rows_at_kill, acked_at_kill) = killed_with.expect("caught the worker between a write and its acknowledgement");
+    let (rows_at_kill, acked_at_kill) =
+        killed_with.expect("caught the worker between a write and its acknowledgement");
     assert!(rows_at_kill < LEGS as u64);
-    eprintln!("cdr worker killed with {rows_at_kill} rows written, {acked_at_kill} hangups acknowledged");
+    eprintln!(
+        "cdr worker killed with {rows_at_kill} rows written, {acked_at_kill} hangups acknowledged"
+    );
     p.kill("cdr");
     feed.await.unwrap();
 
@@ -149,8 +180,15 @@ async fn one_cdr_per_leg_through_repeats_and_a_kill_mid_batch_then_the_cdr_api()
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    assert_eq!(count(&db, "SELECT count(*) FROM cdr").await, LEGS as i64, "killed at {rows_at_kill} rows / {acked_at_kill} acked");
-    assert_eq!(count(&db, "SELECT count(DISTINCT leg_id) FROM cdr").await, LEGS as i64);
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM cdr").await,
+        LEGS as i64,
+        "killed at {rows_at_kill} rows / {acked_at_kill} acked"
+    );
+    assert_eq!(
+        count(&db, "SELECT count(DISTINCT leg_id) FROM cdr").await,
+        LEGS as i64
+    );
     assert_eq!(
         count(&db, "SELECT count(*) FROM cdr WHERE cost_micros = CASE WHEN billsec = 0 THEN 0 ELSE 600000 END").await,
         LEGS as i64,
@@ -165,7 +203,10 @@ async fn one_cdr_per_leg_through_repeats_and_a_kill_mid_batch_then_the_cdr_api()
         if published == LEGS as i64 {
             break;
         }
-        assert!(start.elapsed() < Duration::from_secs(60), "{published} announced");
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "{published} announced"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     tokio::time::sleep(Duration::from_secs(1)).await;
@@ -191,19 +232,34 @@ async fn cdr_api(p: &Platform) {
     assert_eq!(first["media_server"], "127.0.0.1:8021");
     let cursor = page["next_cursor"].as_str().unwrap();
     let (_, next) = p.get(&format!("/v1/cdrs?limit=100&cursor={cursor}")).await;
-    assert_eq!(next["data"][0]["leg_id"], leg_id(LEGS - 101), "the next page follows on");
+    assert_eq!(
+        next["data"][0]["leg_id"],
+        leg_id(LEGS - 101),
+        "the next page follows on"
+    );
 
     let call = call_id(40);
     let (_, one_call) = p.get(&format!("/v1/cdrs?call_id={call}")).await;
-    assert_eq!(one_call["data"].as_array().unwrap().len(), LEGS_PER_CALL, "{one_call}");
+    assert_eq!(
+        one_call["data"].as_array().unwrap().len(),
+        LEGS_PER_CALL,
+        "{one_call}"
+    );
     let (_, busy) = p.get("/v1/cdrs?hangup_cause=USER_BUSY&limit=100").await;
     let busy = busy["data"].as_array().unwrap();
     assert_eq!(busy.len(), 100);
-    assert!(busy.iter().all(|c| c["sip_status"] == 486 && c["answered_at"].is_null()));
+    assert!(
+        busy.iter()
+            .all(|c| c["sip_status"] == 486 && c["answered_at"].is_null())
+    );
     let (_, window) = p
         .get("/v1/cdrs?from=2026-11-18T11:06:40Z&to=2026-11-18T11:06:40.010Z&limit=100")
         .await;
-    assert_eq!(window["data"].as_array().unwrap().len(), 10, "10 ms of starts, one per ms: {window}");
+    assert_eq!(
+        window["data"].as_array().unwrap().len(),
+        10,
+        "10 ms of starts, one per ms: {window}"
+    );
 
     // CSV: every matching row, header first.
     let csv = p
@@ -214,11 +270,18 @@ async fn cdr_api(p: &Platform) {
         .await
         .unwrap();
     assert_eq!(csv.status(), 200);
-    assert!(csv.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+    assert!(
+        csv.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
     let text = csv.text().await.unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), LEGS + 1);
-    assert!(lines[0].starts_with("leg_id,call_id,tenant_id,direction,from,to,carrier_id,started_at"));
+    assert!(
+        lines[0].starts_with("leg_id,call_id,tenant_id,direction,from,to,carrier_id,started_at")
+    );
     let by_accept = p
         .client
         .get(format!("{}/v1/cdrs?call_id={call}", p.http))
@@ -233,7 +296,9 @@ async fn cdr_api(p: &Platform) {
     assert_eq!(by_accept.lines().count(), LEGS_PER_CALL + 1, "{by_accept}");
 
     // Bad filters name their field.
-    let (s, problem) = p.get("/v1/cdrs?call_id=nope&format=xml&from=yesterday&direction=up").await;
+    let (s, problem) = p
+        .get("/v1/cdrs?call_id=nope&format=xml&from=yesterday&direction=up")
+        .await;
     assert_eq!(s, 422, "{problem}");
     let fields: Vec<&str> = problem["errors"]
         .as_array()

@@ -2,8 +2,8 @@
 //! Redis, the embedded switch and sipp as the carrier: Calls API → JetStream → orchestrator →
 //! media server → status and events; CDRs; routing, crankback, limits, idempotency, recovery.
 
-mod platform;
 mod cdrs;
 mod pipeline;
+mod platform;
 mod routing;
 mod safety;

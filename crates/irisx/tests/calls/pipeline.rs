@@ -13,7 +13,9 @@ async fn a_call_through_a_carrier_completes_with_its_cdr_and_events_in_order() {
         .call(json!({"to": "+15551234567", "from": "+15550001111",
                      "application": [{"verb": "pause", "length": 2}, {"verb": "hangup"}]}))
         .await;
-    let call = p.wait_status(&id, &["completed", "failed", "busy", "no-answer"], 30).await;
+    let call = p
+        .wait_status(&id, &["completed", "failed", "busy", "no-answer"], 30)
+        .await;
     assert_eq!(call["status"], "completed", "{call}");
     let duration = call["duration"].as_i64().unwrap();
     assert!((2..=3).contains(&duration), "{call}");
@@ -24,11 +26,18 @@ async fn a_call_through_a_carrier_completes_with_its_cdr_and_events_in_order() {
     let events = p.wait_events(&id, "cdr.created", 20).await;
     assert_eq!(
         events,
-        ["call.initiated", "call.ringing", "call.answered", "call.completed", "cdr.created"],
+        [
+            "call.initiated",
+            "call.ringing",
+            "call.answered",
+            "call.completed",
+            "cdr.created"
+        ],
         "events in order"
     );
     let db = p.db().await;
-    let rows: Vec<(String, i32, Option<i64>, String, Option<String>)> = sqlx::query_as(
+    type CdrRow = (String, i32, Option<i64>, String, Option<String>);
+    let rows: Vec<CdrRow> = sqlx::query_as(
         "SELECT leg_id, billsec, cost_micros, direction, carrier_id::text FROM cdr WHERE call_id = $1::uuid",
     )
     .bind(&id)
@@ -39,7 +48,11 @@ async fn a_call_through_a_carrier_completes_with_its_cdr_and_events_in_order() {
     let (leg, billsec, cost, direction, cdr_carrier) = &rows[0];
     assert_eq!(leg, &id, "the first leg is the call id");
     assert_eq!(i64::from(*billsec), duration);
-    assert_eq!(*cost, Some(i64::from(*billsec) * 600_000 / 60), "0.60/min at 1/1");
+    assert_eq!(
+        *cost,
+        Some(i64::from(*billsec) * 600_000 / 60),
+        "0.60/min at 1/1"
+    );
     assert_eq!(direction, "outbound");
     assert_eq!(cdr_carrier.as_deref(), Some(carrier.as_str()));
 }
@@ -50,13 +63,19 @@ async fn hangup_through_the_api_cancels_a_ringing_call_and_ends_an_answered_one(
     let (ring_port, _ring) = peer("uas_ring_forever.xml");
     p.carrier("ringer", ring_port, "44", 0.1).await;
     let ringing = p
-        .call(json!({"to": "+447700900123", "from": "+15550001111", "timeout": 30,
-                     "application": [{"verb": "hangup"}]}))
+        .call(
+            json!({"to": "+447700900123", "from": "+15550001111", "timeout": 30,
+                     "application": [{"verb": "hangup"}]}),
+        )
         .await;
     p.wait_status(&ringing, &["ringing"], 15).await;
-    let (s, _) = p.post(&format!("/v1/calls/{ringing}/hangup"), json!({})).await;
+    let (s, _) = p
+        .post(&format!("/v1/calls/{ringing}/hangup"), json!({}))
+        .await;
     assert_eq!(s, 202);
-    let c = p.wait_status(&ringing, &["canceled", "failed", "no-answer"], 15).await;
+    let c = p
+        .wait_status(&ringing, &["canceled", "failed", "no-answer"], 15)
+        .await;
     assert_eq!(c["status"], "canceled", "{c}");
 
     let (port, _uas) = peer("uas");

@@ -63,7 +63,10 @@ impl Platform {
             ("IRISX_SIP_ADDR".into(), format!("127.0.0.1:{sip_port}")),
             ("IRISX_ESL_ADDR".into(), format!("127.0.0.1:{esl_port}")),
             ("IRISX_RTP_PORTS".into(), format!("{rtp}-{}", rtp + 99)),
-            ("IRISX_DATA_DIR".into(), dir.join("data").display().to_string()),
+            (
+                "IRISX_DATA_DIR".into(),
+                dir.join("data").display().to_string(),
+            ),
             ("IRISX_BUS_NAMESPACE".into(), name.clone()),
             ("IRISX_REDIS_PREFIX".into(), name.clone()),
             ("IRISX_JWT_SECRET".into(), SECRET.into()),
@@ -132,7 +135,11 @@ impl Platform {
     pub async fn split(tag: &str) -> Platform {
         let mut p = Platform::new(tag);
         let out = p.run(&["migrate"]);
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         p.spawn("switch", &["switch"]);
         p.spawn("api", &["api"]);
         p.spawn("orchestrator", &["worker", "orchestrator"]);
@@ -146,9 +153,14 @@ impl Platform {
     /// test. Extra environment applies to every process.
     pub async fn cdr_only(tag: &str, env: &[(&str, &str)]) -> Platform {
         let mut p = Platform::new(tag);
-        p.env.extend(env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+        p.env
+            .extend(env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
         let out = p.run(&["migrate"]);
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         p.spawn("api", &["api"]);
         p.spawn("cdr", &["worker", "cdr"]);
         p.ready().await;
@@ -168,7 +180,11 @@ impl Platform {
     async fn ready(&self) {
         let start = Instant::now();
         loop {
-            if let Ok(r) = self.client.get(format!("{}/readyz", self.http)).send().await
+            if let Ok(r) = self
+                .client
+                .get(format!("{}/readyz", self.http))
+                .send()
+                .await
                 && r.status().is_success()
             {
                 return;
@@ -199,7 +215,12 @@ impl Platform {
         self.post_with(path, body, &[]).await
     }
 
-    pub async fn post_with(&self, path: &str, body: Value, headers: &[(&str, &str)]) -> (u16, Value) {
+    pub async fn post_with(
+        &self,
+        path: &str,
+        body: Value,
+        headers: &[(&str, &str)],
+    ) -> (u16, Value) {
         let mut req = self.client.post(format!("{}{path}", self.http)).json(&body);
         if !self.token.is_empty() {
             req = req.bearer_auth(&self.token);

@@ -40,7 +40,9 @@ async fn a_failing_carrier_hands_over_to_the_next_but_busy_is_final() {
     let id = p
         .call(json!({"to": "+16661234567", "from": "+15550001111", "application": [{"verb": "hangup"}]}))
         .await;
-    let c = p.wait_status(&id, &["completed", "failed", "busy"], 30).await;
+    let c = p
+        .wait_status(&id, &["completed", "failed", "busy"], 30)
+        .await;
     assert_eq!(c["status"], "busy", "{c}");
     assert_eq!(c["attempts"], 1, "no crankback after busy");
     assert_eq!(c["hangup_cause"], "USER_BUSY");
@@ -54,23 +56,32 @@ async fn no_answer_no_route_direct_sip_and_max_duration() {
     let (ring, _ring) = peer("uas_ring_forever.xml");
     p.carrier("ringer", ring, "1777", 0.01).await;
     let id = p
-        .call(json!({"to": "+17771234567", "from": "+15550001111", "timeout": 2,
-                     "application": [{"verb": "hangup"}]}))
+        .call(
+            json!({"to": "+17771234567", "from": "+15550001111", "timeout": 2,
+                     "application": [{"verb": "hangup"}]}),
+        )
         .await;
-    let c = p.wait_status(&id, &["no-answer", "failed", "completed"], 30).await;
+    let c = p
+        .wait_status(&id, &["no-answer", "failed", "completed"], 30)
+        .await;
     assert_eq!(c["status"], "no-answer", "{c}");
 
     let id = p
         .call(json!({"to": "+33123456789", "from": "+15550001111", "application": [{"verb": "hangup"}]}))
         .await;
     let c = p.wait_status(&id, &["failed"], 15).await;
-    assert!(c["reason"].as_str().unwrap().contains("no carrier routes"), "{c}");
+    assert!(
+        c["reason"].as_str().unwrap().contains("no carrier routes"),
+        "{c}"
+    );
 
     // A SIP URI is dialled directly, and max_duration cuts a long application short.
     let (port, _uas) = peer("uas");
     let id = p
-        .call(json!({"to": format!("sip:bob@127.0.0.1:{port}"), "from": "alice", "max_duration": 2,
-                     "application": [{"verb": "pause", "length": 30}]}))
+        .call(
+            json!({"to": format!("sip:bob@127.0.0.1:{port}"), "from": "alice", "max_duration": 2,
+                     "application": [{"verb": "pause", "length": 30}]}),
+        )
         .await;
     let c = p.wait_status(&id, &["completed", "failed"], 30).await;
     assert_eq!(c["status"], "completed", "{c}");

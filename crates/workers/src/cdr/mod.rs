@@ -67,7 +67,11 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     config.bus.ensure_streams().await?;
     let created = irisx_store::cdr::ensure_partitions(&config.db, 3).await?;
-    tracing::info!(partitions_created = created, media_servers = config.media_servers.len(), "cdr worker starting");
+    tracing::info!(
+        partitions_created = created,
+        media_servers = config.media_servers.len(),
+        "cdr worker starting"
+    );
 
     let written = Arc::new(Notify::new());
     let mut tasks = tokio::task::JoinSet::new();
@@ -103,7 +107,9 @@ async fn capture_from(server: MediaServer, bus: Bus) {
             Ok(client) => {
                 delay = Duration::from_millis(200);
                 tracing::info!(media_server = %server.addr, "capturing hangups");
-                if let Err(e) = crate::capture::run(Arc::new(client), server.clone(), bus.clone()).await {
+                if let Err(e) =
+                    crate::capture::run(Arc::new(client), server.clone(), bus.clone()).await
+                {
                     tracing::warn!(media_server = %server.addr, error = %e, "hangup capture ended");
                 }
             }

@@ -87,7 +87,13 @@ pub fn from_record(record: &LegRecord) -> Result<NewCdr, BadRecord> {
 
     let direction = var("irisx_direction")
         .or_else(|| event.header("Call-Direction"))
-        .map(|d| if d == "inbound" { "inbound" } else { "outbound" })
+        .map(|d| {
+            if d == "inbound" {
+                "inbound"
+            } else {
+                "outbound"
+            }
+        })
         .unwrap_or("outbound")
         .to_owned();
     let from_uri = var("irisx_from")
@@ -221,7 +227,10 @@ mod tests {
 
     #[test]
     fn garbage_is_refused_with_a_reason() {
-        assert!(matches!(from_message(b"{not json"), Err(BadRecord::Envelope(_))));
+        assert!(matches!(
+            from_message(b"{not json"),
+            Err(BadRecord::Envelope(_))
+        ));
         let bad = LegRecord {
             leg_id: "x".into(),
             media_server: "m".into(),

@@ -40,7 +40,10 @@ pub(super) async fn run(db: PgPool, consumer: PullConsumer, batch: usize, writte
         while let Some(chunk) = chunks.next().await {
             let msgs: Vec<_> = chunk
                 .into_iter()
-                .filter_map(|m| m.map_err(|e| tracing::warn!(error = %e, "hangup stream")).ok())
+                .filter_map(|m| {
+                    m.map_err(|e| tracing::warn!(error = %e, "hangup stream"))
+                        .ok()
+                })
                 .collect();
             if msgs.is_empty() {
                 continue;
@@ -96,7 +99,11 @@ async fn write_batch(db: &PgPool, msgs: Vec<async_nats::jetstream::Message>) {
         }
     }
     for (i, m) in msgs.iter().enumerate() {
-        let kind = if bad.contains(&i) { AckKind::Term } else { AckKind::Ack };
+        let kind = if bad.contains(&i) {
+            AckKind::Term
+        } else {
+            AckKind::Ack
+        };
         if let Err(e) = m.ack_with(kind).await {
             // Redelivered later and skipped by the insert: harmless.
             tracing::warn!(error = %e, "hangup acknowledgement failed");

@@ -73,20 +73,28 @@ async fn load(task: &CallTask) -> Result<Vec<Verb>, String> {
         .await
         .map_err(|e| format!("answer_url {url} unreachable: {e}"))?;
     if !resp.status().is_success() {
-        return Err(format!("answer_url {url} answered HTTP {}", resp.status().as_u16()));
+        return Err(format!(
+            "answer_url {url} answered HTTP {}",
+            resp.status().as_u16()
+        ));
     }
     let doc: Value = resp
         .json()
         .await
         .map_err(|e| format!("answer_url {url} did not return JSON: {e}"))?;
-    verbs::parse("answer_url", &doc).map_err(|e| format!("answer_url {url} returned an invalid application: {e}"))
+    verbs::parse("answer_url", &doc)
+        .map_err(|e| format!("answer_url {url} returned an invalid application: {e}"))
 }
 
 /// `pause`: the media server's `sleep`, until it completes, the call ends or time is up.
 async fn pause(task: &mut CallTask, seconds: u32, deadline: tokio::time::Instant) -> Option<Ended> {
     let app_uuid = Uuid::new_v4().to_string();
-    let msg = SendMsg::execute(&task.leg.to_string(), "sleep", &(u64::from(seconds) * 1000).to_string())
-        .event_uuid(&app_uuid);
+    let msg = SendMsg::execute(
+        &task.leg.to_string(),
+        "sleep",
+        &(u64::from(seconds) * 1000).to_string(),
+    )
+    .event_uuid(&app_uuid);
     if let Err(e) = task.client.sendmsg(msg).await {
         tracing::warn!(call_id = %task.call.id, error = %e, "pause could not start");
         return None;

@@ -65,7 +65,14 @@ impl CallTask {
             self.leg = leg_id(self.call.id, n);
             self.ctx.registry.add_leg(self.leg, self.call.id);
             if n > 0 {
-                let _ = calls::set_attempt(&self.ctx.db, self.call.id, self.leg, attempt.carrier_id, n as i32 + 1).await;
+                let _ = calls::set_attempt(
+                    &self.ctx.db,
+                    self.call.id,
+                    self.leg,
+                    attempt.carrier_id,
+                    n as i32 + 1,
+                )
+                .await;
             }
             let mut originate = Originate::new(&attempt.endpoint).uuid(&self.leg.to_string());
             for (k, v) in &attempt.vars {
@@ -74,7 +81,10 @@ impl CallTask {
             let job = match self.client.originate(&originate).await {
                 Ok(job) => job,
                 Err(e) => {
-                    last_reason = format!("media server refused the call via {}: {e}", attempt.carrier_name);
+                    last_reason = format!(
+                        "media server refused the call via {}: {e}",
+                        attempt.carrier_name
+                    );
                     tracing::warn!(call_id = %self.call.id, reason = %last_reason, "attempt failed");
                     continue;
                 }
@@ -101,8 +111,13 @@ impl CallTask {
                 }
             }
         }
-        self.finish_unanswered(CallStatus::Failed, "DESTINATION_OUT_OF_ORDER".into(), None, Some(last_reason))
-            .await;
+        self.finish_unanswered(
+            CallStatus::Failed,
+            "DESTINATION_OUT_OF_ORDER".into(),
+            None,
+            Some(last_reason),
+        )
+        .await;
     }
 
     /// Continues a call adopted from an orchestrator that stopped.
@@ -118,7 +133,11 @@ impl CallTask {
             Ring::Answered => self.answered().await,
             Ring::Ended { cause, sip } => {
                 let (status, _) = unanswered_outcome(&cause);
-                let status = if self.hangup_requested { CallStatus::Canceled } else { status };
+                let status = if self.hangup_requested {
+                    CallStatus::Canceled
+                } else {
+                    status
+                };
                 self.finish_unanswered(status, cause, sip, None).await
             }
         }
@@ -193,7 +212,11 @@ impl CallTask {
     }
 
     async fn mark_answered(&mut self) {
-        if let Some(c) = self.ctx.advance(self.call.id, CallStatus::Answered, &Change::default()).await {
+        if let Some(c) = self
+            .ctx
+            .advance(self.call.id, CallStatus::Answered, &Change::default())
+            .await
+        {
             self.call = c;
         } else if let Ok(Some(c)) = calls::get(&self.ctx.db, self.call.id).await {
             self.call = c;
@@ -202,7 +225,10 @@ impl CallTask {
 
     /// Runs the application, enforces max_duration, and records the end.
     async fn answered(mut self) {
-        let started = self.call.answered_at.unwrap_or_else(OffsetDateTime::now_utc);
+        let started = self
+            .call
+            .answered_at
+            .unwrap_or_else(OffsetDateTime::now_utc);
         let limit = Duration::from_secs(self.call.max_duration_s.max(1) as u64);
         let elapsed = (OffsetDateTime::now_utc() - started).unsigned_abs();
         let deadline = tokio::time::Instant::now() + limit.saturating_sub(elapsed);
@@ -220,11 +246,16 @@ impl CallTask {
                 change.duration_s = e.variable_as("billsec");
             }
             None => {
-                change.duration_s = Some((OffsetDateTime::now_utc() - started).whole_seconds() as i32);
-                change.reason = Some("the media server lost the call; duration measured by the orchestrator".into());
+                change.duration_s =
+                    Some((OffsetDateTime::now_utc() - started).whole_seconds() as i32);
+                change.reason = Some(
+                    "the media server lost the call; duration measured by the orchestrator".into(),
+                );
             }
         }
-        self.ctx.advance(self.call.id, CallStatus::Completed, &change).await;
+        self.ctx
+            .advance(self.call.id, CallStatus::Completed, &change)
+            .await;
         self.ctx.registry.remove_call(self.call.id);
     }
 
@@ -258,7 +289,11 @@ impl CallTask {
 
     /// Hangs the leg up on the media server.
     pub(super) async fn kill(&self, cause: &str) {
-        if let Err(e) = self.client.sendmsg(SendMsg::hangup(&self.leg.to_string(), cause)).await {
+        if let Err(e) = self
+            .client
+            .sendmsg(SendMsg::hangup(&self.leg.to_string(), cause))
+            .await
+        {
             tracing::debug!(call_id = %self.call.id, error = %e, "hangup of a leg that may be gone");
         }
     }
@@ -268,7 +303,13 @@ impl CallTask {
         matches!(self.client.api(&format!("uuid_exists {}", self.leg)).await, Ok(s) if s.trim() == "false")
     }
 
-    async fn finish_unanswered(self, status: CallStatus, cause: String, sip: Option<i32>, reason: Option<String>) {
+    async fn finish_unanswered(
+        self,
+        status: CallStatus,
+        cause: String,
+        sip: Option<i32>,
+        reason: Option<String>,
+    ) {
         let change = Change {
             hangup_cause: Some(cause),
             sip_status: sip,

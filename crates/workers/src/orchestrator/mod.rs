@@ -58,7 +58,12 @@ pub struct OrchestratorConfig {
 
 impl OrchestratorConfig {
     /// Defaults: 15 s lease, 64 requests starting at once.
-    pub fn new(db: PgPool, bus: Bus, media_servers: Vec<MediaServer>, encryption_key: [u8; 32]) -> Self {
+    pub fn new(
+        db: PgPool,
+        bus: Bus,
+        media_servers: Vec<MediaServer>,
+        encryption_key: [u8; 32],
+    ) -> Self {
         OrchestratorConfig {
             db,
             bus,
@@ -122,7 +127,10 @@ impl Ctx {
 
 /// Runs an orchestrator until `shutdown` completes. Calls in progress at shutdown are left
 /// to the media server and adopted by another orchestrator (or this one, restarted).
-pub async fn run(config: OrchestratorConfig, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+pub async fn run(
+    config: OrchestratorConfig,
+    shutdown: impl Future<Output = ()>,
+) -> anyhow::Result<()> {
     config.bus.ensure_streams().await?;
     let ctx = Arc::new(Ctx {
         id: Uuid::new_v4(),
@@ -169,7 +177,11 @@ pub async fn run(config: OrchestratorConfig, shutdown: impl Future<Output = ()>)
     tasks.spawn(control(ctx.clone()));
     let consumer = config
         .bus
-        .durable_consumer(&config.bus.names.calls_stream, "orchestrator", Duration::from_secs(30))
+        .durable_consumer(
+            &config.bus.names.calls_stream,
+            "orchestrator",
+            Duration::from_secs(30),
+        )
         .await?;
     let starting = Arc::new(Semaphore::new(config.max_starting));
     let consume = async {
@@ -225,7 +237,12 @@ async fn heartbeat(ctx: Arc<Ctx>, lease: Duration) {
 /// (A call no orchestrator runs is adopted within the lease, and its adopter sees the request
 /// flag on the row.)
 async fn control(ctx: Arc<Ctx>) {
-    let mut sub = match ctx.bus.nats.subscribe(ctx.bus.names.call_control.clone()).await {
+    let mut sub = match ctx
+        .bus
+        .nats
+        .subscribe(ctx.bus.names.call_control.clone())
+        .await
+    {
         Ok(s) => s,
         Err(e) => {
             tracing::error!(error = %e, "cannot listen for hangup requests");
@@ -262,7 +279,9 @@ async fn start(ctx: Arc<Ctx>, msg: async_nats::jetstream::Message) {
         }
         Err(e) => {
             tracing::error!(call_id = %id, error = %e, "cannot read the call; will retry");
-            let _ = msg.ack_with(AckKind::Nak(Some(Duration::from_secs(1)))).await;
+            let _ = msg
+                .ack_with(AckKind::Nak(Some(Duration::from_secs(1))))
+                .await;
             return;
         }
     };
@@ -272,7 +291,9 @@ async fn start(ctx: Arc<Ctx>, msg: async_nats::jetstream::Message) {
     }
     let Some(link) = ctx.pool.choose() else {
         tracing::warn!(call_id = %id, "no media server connected; retrying in 1 s");
-        let _ = msg.ack_with(AckKind::Nak(Some(Duration::from_secs(1)))).await;
+        let _ = msg
+            .ack_with(AckKind::Nak(Some(Duration::from_secs(1))))
+            .await;
         return;
     };
     let attempts = match router::plan(&ctx.db, &ctx.key, &call).await {
@@ -289,7 +310,9 @@ async fn start(ctx: Arc<Ctx>, msg: async_nats::jetstream::Message) {
         }
         Err(e) => {
             tracing::error!(call_id = %id, error = %e, "routing failed; will retry");
-            let _ = msg.ack_with(AckKind::Nak(Some(Duration::from_secs(1)))).await;
+            let _ = msg
+                .ack_with(AckKind::Nak(Some(Duration::from_secs(1))))
+                .await;
             return;
         }
     };
@@ -313,8 +336,15 @@ async fn start(ctx: Arc<Ctx>, msg: async_nats::jetstream::Message) {
     };
     let _ = msg.ack().await;
     let Some(client) = link.client() else {
-        ctx.advance(id, CallStatus::Failed, &Change { reason: Some("media server connection lost".into()), ..Change::default() })
-            .await;
+        ctx.advance(
+            id,
+            CallStatus::Failed,
+            &Change {
+                reason: Some("media server connection lost".into()),
+                ..Change::default()
+            },
+        )
+        .await;
         ctx.registry.remove_call(id);
         return;
     };

@@ -40,10 +40,20 @@ pub(super) async fn run(ctx: Arc<Ctx>, lease: Duration) {
 
 async fn adopt(ctx: &Arc<Ctx>, call: Call) {
     let (Some(server), Some(leg)) = (call.media_server.clone(), call.leg_id) else {
-        return fail(ctx, &call, "the orchestrator stopped before the call reached a media server").await;
+        return fail(
+            ctx,
+            &call,
+            "the orchestrator stopped before the call reached a media server",
+        )
+        .await;
     };
     let Some(link) = ctx.pool.by_addr(&server) else {
-        return fail(ctx, &call, &format!("media server {server} is not configured any more")).await;
+        return fail(
+            ctx,
+            &call,
+            &format!("media server {server} is not configured any more"),
+        )
+        .await;
     };
     let Some(client) = link.client().filter(|c| c.is_connected()) else {
         // Not reachable right now: try again on the next scan.
@@ -92,7 +102,8 @@ async fn adopt(ctx: &Arc<Ctx>, call: Call) {
             let status = if answered {
                 change.duration_s = Some(billsec);
                 if call.status() != CallStatus::Answered {
-                    ctx.advance(call.id, CallStatus::Answered, &Change::default()).await;
+                    ctx.advance(call.id, CallStatus::Answered, &Change::default())
+                        .await;
                 }
                 CallStatus::Completed
             } else {
@@ -103,7 +114,12 @@ async fn adopt(ctx: &Arc<Ctx>, call: Call) {
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
-    fail(ctx, &call, "the orchestrator stopped and the media server no longer has the call").await;
+    fail(
+        ctx,
+        &call,
+        "the orchestrator stopped and the media server no longer has the call",
+    )
+    .await;
 }
 
 async fn fail(ctx: &Arc<Ctx>, call: &Call, reason: &str) {

@@ -36,7 +36,11 @@ pub enum NoRoute {
 }
 
 /// The attempts for `call`, in order.
-pub async fn plan(db: &PgPool, key: &[u8; 32], call: &Call) -> anyhow::Result<Result<Vec<Attempt>, NoRoute>> {
+pub async fn plan(
+    db: &PgPool,
+    key: &[u8; 32],
+    call: &Call,
+) -> anyhow::Result<Result<Vec<Attempt>, NoRoute>> {
     let base = base_vars(call);
     if call.to_uri.to_ascii_lowercase().starts_with("sip") {
         return Ok(Ok(vec![Attempt {
@@ -75,10 +79,16 @@ pub async fn plan(db: &PgPool, key: &[u8; 32], call: &Call) -> anyhow::Result<Re
         }
         let mut vars = base.clone();
         vars.push(("irisx_carrier_id".into(), c.id.to_string()));
-        vars.push(("irisx_cost_micros".into(), choice.rate.cost_micros.to_string()));
+        vars.push((
+            "irisx_cost_micros".into(),
+            choice.rate.cost_micros.to_string(),
+        ));
         vars.push((
             "irisx_cost_increments".into(),
-            format!("{}/{}", choice.rate.increment_first, choice.rate.increment_next),
+            format!(
+                "{}/{}",
+                choice.rate.increment_first, choice.rate.increment_next
+            ),
         ));
         if let Some(p) = &price {
             vars.push(("irisx_price_micros".into(), p.price_micros.to_string()));
@@ -89,7 +99,11 @@ pub async fn plan(db: &PgPool, key: &[u8; 32], call: &Call) -> anyhow::Result<Re
         }
         if let Some(user) = &c.username {
             vars.push(("sip_auth_username".into(), user.clone()));
-            if let Some(pw) = c.password_enc.as_deref().and_then(|enc| irisx_core::secrets::open(key, enc)) {
+            if let Some(pw) = c
+                .password_enc
+                .as_deref()
+                .and_then(|enc| irisx_core::secrets::open(key, enc))
+            {
                 vars.push(("sip_auth_password".into(), pw));
             }
         }
