@@ -7,3 +7,4 @@ mod pipeline;
 mod platform;
 mod routing;
 mod safety;
+mod tenants;
