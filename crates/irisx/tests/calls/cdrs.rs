@@ -24,10 +24,10 @@ fn call_id(i: usize) -> String {
     format!("11111111-0000-4000-8000-{:012}", i / LEGS_PER_CALL)
 }
 
-/// A `CHANNEL_HANGUP_COMPLETE` as the switch reports it, for leg `i`: answered 10 s after
-/// 0.60/min at 60/60, every tenth one busy.
-fn hangup(i: usize, tenant: &str) -> irisx_bus::LegRecord {
-    let start = 1_795_000_000_000_000i64 + i as i64 * 1_000;
+/// A `CHANNEL_HANGUP_COMPLETE` as the switch reports it, for leg `i` started `i` ms after
+/// `base_us`: answered 10 s at 0.60/min 60/60, every tenth one busy.
+fn hangup(i: usize, tenant: &str, base_us: i64) -> irisx_bus::LegRecord {
+    let start = base_us + i as i64 * 1_000;
     let busy = i.is_multiple_of(10);
     let mut e = esl::Event::new("CHANNEL_HANGUP_COMPLETE")
         .with("Unique-ID", &leg_id(i))
@@ -93,21 +93,36 @@ async fn one_cdr_per_leg_through_repeats_and_a_kill_mid_batch_then_the_cdr_api()
     bus.ensure_streams().await.unwrap();
 
     // The burst, then the same hangups again under other message ids (JetStream cannot drop
-    // them as duplicates: a second capture after the duplicate window, a replayed stream).
+    // them as duplicates: a second capture after the duplicate window, a replayed stream),
+    // and some garbage. The legs started an hour ago, so they land in this month's partition.
     let tenant = p.tenant_id.clone();
+    let base_us = (time::OffsetDateTime::now_utc().unix_timestamp() - 3600) * 1_000_000;
     let feed = {
         let bus = bus.clone();
         tokio::spawn(async move {
             futures::stream::iter(0..LEGS)
                 .map(|i| {
-                    let (bus, rec) = (bus.clone(), hangup(i, &tenant));
+                    let (bus, rec) = (bus.clone(), hangup(i, &tenant, base_us));
                     async move { bus.publish_leg(&rec).await }
                 })
                 .buffer_unordered(256)
                 .for_each(|r| async move { r.unwrap() })
                 .await;
+            for (n, junk) in [
+                &b"not json"[..],
+                br#"{"leg_id":"x","media_server":"m","event":"{]"}"#,
+                b"{}",
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                let body = bytes::Bytes::from_static(junk);
+                bus.publish(bus.names.cdr_legs.clone(), &format!("junk-{n}"), body)
+                    .await
+                    .unwrap();
+            }
             for i in 0..REPEATED {
-                let rec = hangup(i * 7, &tenant);
+                let rec = hangup(i * 7, &tenant, base_us);
                 let body = bytes::Bytes::from(serde_json::to_vec(&rec).unwrap());
                 bus.publish(
                     bus.names.cdr_legs.clone(),
@@ -213,11 +228,27 @@ async fn one_cdr_per_leg_through_repeats_and_a_kill_mid_batch_then_the_cdr_api()
     let announced = events.clone().info().await.unwrap().state.messages;
     assert_eq!(announced, LEGS as u64, "one cdr.created per leg");
 
-    cdr_api(&p).await;
+    // Garbage was set aside (the stream drained above), and every row sits in a monthly
+    // partition, none in the default one.
+    assert_eq!(count(&db, "SELECT count(*) FROM cdr_default").await, 0);
+    let parts: Vec<String> =
+        sqlx::query_scalar("SELECT DISTINCT tableoid::regclass::text FROM cdr")
+            .fetch_all(&db)
+            .await
+            .unwrap();
+    assert!(
+        !parts.is_empty()
+            && parts
+                .iter()
+                .all(|t| t.starts_with("cdr_2") && t.len() == "cdr_2026_11".len()),
+        "{parts:?}"
+    );
+
+    cdr_api(&p, base_us).await;
 }
 
 /// `GET /v1/cdrs` over the legs written above.
-async fn cdr_api(p: &Platform) {
+async fn cdr_api(p: &Platform, base_us: i64) {
     let (s, page) = p.get("/v1/cdrs?limit=100").await;
     assert_eq!(s, 200, "{page}");
     let data = page["data"].as_array().unwrap();
@@ -252,8 +283,18 @@ async fn cdr_api(p: &Platform) {
         busy.iter()
             .all(|c| c["sip_status"] == 486 && c["answered_at"].is_null())
     );
+    let rfc3339 = |us: i64| {
+        time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(us) * 1_000)
+            .unwrap()
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap()
+    };
     let (_, window) = p
-        .get("/v1/cdrs?from=2026-11-18T11:06:40Z&to=2026-11-18T11:06:40.010Z&limit=100")
+        .get(&format!(
+            "/v1/cdrs?from={}&to={}&limit=100",
+            rfc3339(base_us),
+            rfc3339(base_us + 10_000)
+        ))
         .await;
     assert_eq!(
         window["data"].as_array().unwrap().len(),
