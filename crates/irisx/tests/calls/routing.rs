@@ -89,3 +89,39 @@ async fn no_answer_no_route_direct_sip_and_max_duration() {
     assert_eq!(c["hangup_cause"], "ALLOTTED_TIMEOUT");
     assert!(c["carrier_id"].is_null());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_carrier_at_its_concurrency_limit_or_disabled_is_passed_over() {
+    let p = Platform::up("climit").await;
+    let (port, _uas) = peer("uas");
+    let small = p.carrier("small", port, "1888", 0.001).await;
+    let big = p.carrier("big", port, "1888", 0.002).await;
+    let (s, c) = p
+        .patch(&format!("/v1/carriers/{small}"), json!({"max_concurrent": 1}))
+        .await;
+    assert_eq!(s, 200, "{c}");
+    let long = json!({"to": "+18881234567", "from": "+15550001111",
+                      "application": [{"verb": "pause", "length": 20}]});
+    let first = p.call(long.clone()).await;
+    let c = p.wait_status(&first, &["answered"], 20).await;
+    assert_eq!(c["carrier_id"], small.as_str(), "the cheapest first: {c}");
+    let second = p.call(long).await;
+    let c = p.wait_status(&second, &["answered"], 20).await;
+    assert_eq!(c["carrier_id"], big.as_str(), "the small carrier is full: {c}");
+    for id in [&first, &second] {
+        let (s, _) = p.post(&format!("/v1/calls/{id}/hangup"), json!({})).await;
+        assert_eq!(s, 202);
+        p.wait_status(id, &["completed"], 15).await;
+    }
+
+    // Disabled, it routes nothing even when free.
+    let (s, c) = p
+        .patch(&format!("/v1/carriers/{small}"), json!({"enabled": false}))
+        .await;
+    assert_eq!(s, 200, "{c}");
+    let id = p
+        .call(json!({"to": "+18881230000", "from": "+15550001111", "application": [{"verb": "hangup"}]}))
+        .await;
+    let c = p.wait_status(&id, &["completed", "failed"], 20).await;
+    assert_eq!(c["carrier_id"], big.as_str(), "{c}");
+}
