@@ -10,6 +10,7 @@ pub use irisx_core::secrets as crypto;
 pub mod error;
 pub mod extract;
 pub mod http;
+pub mod live_calls;
 pub mod metrics;
 pub mod openapi;
 pub mod pagination;

@@ -32,6 +32,8 @@ pub struct Inner {
     pub api_keys: ApiKeyCache,
     /// The JetStream streams of the call pipeline.
     pub bus: irisx_bus::Bus,
+    /// Tenants' call limits and live-call estimates.
+    pub live_calls: crate::live_calls::LiveCalls,
 }
 
 impl std::ops::Deref for AppState {
@@ -63,6 +65,7 @@ impl AppState {
             limiter,
             api_keys,
             bus,
+            live_calls: Default::default(),
         }))
     }
 

@@ -23,11 +23,11 @@ use irisx_bus::{CallControl, CallRequest, ControlAction};
 use irisx_core::call::CallView;
 use irisx_core::{CallStatus, Role, verbs};
 use irisx_store::calls::{self, Call, Filters, NewCall};
-use irisx_store::prices;
 
 use crate::auth::Principal;
 use crate::error::{ApiError, FieldError};
 use crate::extract::{ApiJson, ApiQuery};
+use crate::live_calls::Reservation;
 use crate::pagination::{Page, PageParams};
 use crate::ratelimit::{Decision, Limit};
 use crate::state::AppState;
@@ -211,25 +211,30 @@ fn replay(existing: Call, hash: &[u8]) -> Result<Response, ApiError> {
     }
 }
 
-/// Refuses when the tenant is at its concurrent-call or calls-per-second limit.
+/// Refuses when the tenant is at its concurrent-call or calls-per-second limit; otherwise
+/// counts the call as live (released with [`crate::live_calls::LiveCalls::release`] if it is
+/// not placed).
 async fn check_limits(state: &AppState, tenant_id: Uuid) -> Result<(), ApiError> {
-    let (own, live) = prices::limits_and_live(&state.db, tenant_id).await?;
     let defaults = state.config.calls;
-    let max_live = own
-        .max_concurrent_calls
-        .map_or(defaults.max_concurrent, |v| v as u32);
-    if live >= i64::from(max_live) {
-        let limit = Limit {
-            count: max_live,
-            period: Duration::from_secs(1),
-        };
-        return Err(ApiError::RateLimited(
-            Decision::refuse_for(limit, 1),
-            format!(
-                "your account has {live} calls in progress, its limit is {max_live}; retry when one ends"
-            ),
-        ));
-    }
+    let own = match state
+        .live_calls
+        .reserve(&state.db, tenant_id, defaults.max_concurrent)
+        .await?
+    {
+        Reservation::Granted(own) => own,
+        Reservation::Full { live, max } => {
+            let limit = Limit {
+                count: max,
+                period: Duration::from_secs(1),
+            };
+            return Err(ApiError::RateLimited(
+                Decision::refuse_for(limit, 1),
+                format!(
+                    "your account has {live} calls in progress, its limit is {max}; retry when one ends"
+                ),
+            ));
+        }
+    };
     let cps = own
         .calls_per_second
         .map_or(defaults.calls_per_second, |v| v as u32);
@@ -244,6 +249,7 @@ async fn check_limits(state: &AppState, tenant_id: Uuid) -> Result<(), ApiError>
         )
         .await;
     if !decision.allowed {
+        state.live_calls.release(tenant_id);
         return Err(ApiError::RateLimited(
             decision,
             format!("your account may start {cps} calls per second"),
@@ -297,6 +303,7 @@ pub async fn create(
         Err(sqlx::Error::Database(e)) if e.constraint() == Some("calls_idempotency_key") => {
             // A concurrent request with the same key won the race.
             let k = key.as_deref().unwrap_or_default();
+            state.live_calls.release(tenant_id);
             let existing = calls::find_by_idempotency_key(&state.db, tenant_id, k)
                 .await?
                 .ok_or_else(|| {
@@ -304,7 +311,10 @@ pub async fn create(
                 })?;
             return replay(existing, &hash);
         }
-        Err(e) => return Err(e.into()),
+        Err(e) => {
+            state.live_calls.release(tenant_id);
+            return Err(e.into());
+        }
     };
     let request = CallRequest {
         call_id: call.id,
@@ -320,6 +330,7 @@ pub async fn create(
             ..Default::default()
         };
         let _ = calls::advance(&state.db, call.id, CallStatus::Failed, &change).await;
+        state.live_calls.release(tenant_id);
         return Err(ApiError::Unavailable(
             "the call could not be queued; it was not placed, retry later".into(),
         ));

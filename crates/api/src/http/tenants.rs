@@ -273,5 +273,7 @@ pub async fn put_limits(
     if !prices::set_limits(&state.db, tenant, limits).await? {
         return Err(ApiError::NotFound(format!("no tenant {tenant}")));
     }
+    // This process applies them at once; other API processes within 100 ms.
+    state.live_calls.forget(tenant);
     Ok(Json(limits_view(&state, limits)))
 }

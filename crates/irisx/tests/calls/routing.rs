@@ -97,7 +97,10 @@ async fn a_carrier_at_its_concurrency_limit_or_disabled_is_passed_over() {
     let small = p.carrier("small", port, "1888", 0.001).await;
     let big = p.carrier("big", port, "1888", 0.002).await;
     let (s, c) = p
-        .patch(&format!("/v1/carriers/{small}"), json!({"max_concurrent": 1}))
+        .patch(
+            &format!("/v1/carriers/{small}"),
+            json!({"max_concurrent": 1}),
+        )
         .await;
     assert_eq!(s, 200, "{c}");
     let long = json!({"to": "+18881234567", "from": "+15550001111",
@@ -107,7 +110,11 @@ async fn a_carrier_at_its_concurrency_limit_or_disabled_is_passed_over() {
     assert_eq!(c["carrier_id"], small.as_str(), "the cheapest first: {c}");
     let second = p.call(long).await;
     let c = p.wait_status(&second, &["answered"], 20).await;
-    assert_eq!(c["carrier_id"], big.as_str(), "the small carrier is full: {c}");
+    assert_eq!(
+        c["carrier_id"],
+        big.as_str(),
+        "the small carrier is full: {c}"
+    );
     for id in [&first, &second] {
         let (s, _) = p.post(&format!("/v1/calls/{id}/hangup"), json!({})).await;
         assert_eq!(s, 202);

@@ -156,14 +156,28 @@ impl CallTask {
         let mut guard = pin!(guard);
         let mut watchdog = tokio::time::interval(Duration::from_secs(10));
         watchdog.tick().await;
+        // The job's result and the channel's events travel separately: when the job says
+        // "answered", the CHANNEL_PROGRESS / CHANNEL_ANSWER events may still be on their way.
+        // The answer is taken from the events (so `ringing` is never skipped), or from the job
+        // if the events do not follow within a moment.
+        let answer_grace = tokio::time::sleep(Duration::from_secs(3600));
+        let mut answer_grace = pin!(answer_grace);
+        let mut answered_by_job = false;
         loop {
             tokio::select! {
+                biased;
+                () = &mut answer_grace, if answered_by_job => {
+                    self.mark_answered().await;
+                    return Ring::Answered;
+                }
                 r = &mut job, if !job_done => {
                     job_done = true;
                     match r {
                         Ok(_) => {
-                            self.mark_answered().await;
-                            return Ring::Answered;
+                            answered_by_job = true;
+                            answer_grace
+                                .as_mut()
+                                .reset(tokio::time::Instant::now() + Duration::from_secs(2));
                         }
                         Err(ClientError::CommandFailed(cause)) => {
                             let cause = cause.split_whitespace().next().unwrap_or("NORMAL_TEMPORARY_FAILURE").to_owned();
