@@ -6,6 +6,8 @@
 # Usage: bench/calls/run.sh [latency calls, 200] [throughput seconds, 20] [clients, 32]
 #        API_ONLY=1 bench/calls/run.sh 0 20 32   # the accept path alone: `irisx api`, no workers
 #                                               # (requests pile up in CALLS, nobody dials)
+#        WRK=1 [API_ONLY=1] bench/calls/run.sh 0 20 16   # accept throughput measured with wrk
+#                                               # (one thread; lighter than the Rust client)
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$ROOT"
@@ -37,6 +39,20 @@ cleanup() {
 trap cleanup EXIT
 for _ in $(seq 1 100); do curl -sf "http://$IRISX_HTTP_ADDR/readyz" >/dev/null && break; sleep 0.2; done
 echo "== $(date -u +%F) machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
-"$BIN/examples/bench_calls" "http://$IRISX_HTTP_ADDR" "${1:-200}" "${2:-20}" "${3:-32}"
+if [ "${WRK:-0}" = 1 ]; then
+  source scripts/setup.sh
+  apt_install wrk
+  BASE="http://$IRISX_HTTP_ADDR"
+  REG=$(curl -sf -X POST "$BASE/v1/auth/register" -H 'content-type: application/json' \
+    -d '{"email":"bench@example.com","password":"benchmark password 1","name":"Bench","company":"Bench"}')
+  ACCESS=$(printf '%s' "$REG" | python3 -c 'import sys,json; print(json.load(sys.stdin)["tokens"]["access_token"])')
+  KEY=$(curl -sf -X POST "$BASE/v1/api-keys" -H "authorization: Bearer $ACCESS" \
+    -H 'content-type: application/json' -d '{"name":"bench"}' | python3 -c 'import sys,json; print(json.load(sys.stdin)["key"])')
+  echo "== POST /v1/calls with wrk (1 thread, ${3:-32} connections, ${2:-20} s)"
+  wrk -t1 -c"${3:-32}" -d"${2:-20}s" --latency -s bench/calls/post_call.lua \
+    -H "Authorization: Bearer $KEY" "$BASE/v1/calls"
+else
+  "$BIN/examples/bench_calls" "http://$IRISX_HTTP_ADDR" "${1:-200}" "${2:-20}" "${3:-32}"
+fi
 N=$(psql "$DATABASE_URL" -Atc "SELECT count(*) FROM calls")
 echo "calls rows: $N"
