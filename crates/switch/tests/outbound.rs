@@ -149,3 +149,34 @@ async fn busy_and_no_answer_map_to_their_causes() {
     assert!(r.body().unwrap().starts_with("-ERR"), "{r:?}");
     assert!(s.core.channels().is_empty());
 }
+
+/// A callee that sends 180 and 200 back to back: CHANNEL_PROGRESS must still come before
+/// CHANNEL_ANSWER (the provisional and the final response travel different paths inside the
+/// switch; a controller following the events would otherwise miss the ringing).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ringing_is_reported_before_the_answer_even_when_they_arrive_together() {
+    let (s, _dir) = switch("orig-order").await;
+    let (client, mut events) = esl(&s, &["CHANNEL_PROGRESS", "CHANNEL_ANSWER"]).await;
+    let uas_port = free_port();
+    let _uas = sipp_bg(&["-sn", "uas", "-i", "127.0.0.1", "-p", &uas_port.to_string()]);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    for _ in 0..20 {
+        let uuid = uuid::Uuid::new_v4().to_string();
+        let r = client
+            .api(&format!(
+                "originate {{origination_uuid={uuid},call_timeout=10}}sofia/external/1000@127.0.0.1:{uas_port} &park()"
+            ))
+            .await
+            .unwrap();
+        assert!(r.body().unwrap().starts_with("+OK"), "{r:?}");
+        let first = wait_for(&mut events, 5, |e| e.unique_id() == Some(uuid.as_str()))
+            .await
+            .expect("an event of the call");
+        assert_eq!(name(&first), "CHANNEL_PROGRESS", "the 180 first");
+        let next = wait_for(&mut events, 5, |e| e.unique_id() == Some(uuid.as_str()))
+            .await
+            .expect("the answer");
+        assert_eq!(name(&next), "CHANNEL_ANSWER");
+        client.api(&format!("uuid_kill {uuid}")).await.unwrap();
+    }
+}

@@ -82,6 +82,9 @@ pub struct Channel {
     /// Whether the `bridge` application runs on this channel (it then survives the other
     /// leg's hangup and continues).
     pub bridge_app_running: std::sync::atomic::AtomicBool,
+    /// Signalled when the channel's task has seen the outbound dialog confirmed: the SIP
+    /// states before it (180/183) have been reported by then.
+    pub sip_confirmed: tokio::sync::Notify,
     break_token: Mutex<CancellationToken>,
 }
 
@@ -106,6 +109,7 @@ impl Channel {
             dtmf: Default::default(),
             recordings: Mutex::new(std::collections::HashMap::new()),
             bridge_app_running: Default::default(),
+            sip_confirmed: tokio::sync::Notify::new(),
             break_token,
         });
         (ch, rx)

@@ -22,6 +22,9 @@ use crate::sip::dialstring::{self, Leg, SipTransport, Target};
 /// Default ring time when no timeout variable is set (FreeSWITCH's is 60 s).
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// Longest wait for the channel's task to catch up with the SIP states before the answer.
+const CONFIRM_WAIT: Duration = Duration::from_millis(500);
+
 /// Places one leg and waits until it is answered (returning the channel) or fails (returning
 /// the cause; the failed channel still reports its CHANNEL_HANGUP_COMPLETE).
 pub async fn originate(
@@ -187,6 +190,11 @@ pub async fn originate(
     };
     match result {
         Ok(answer_sdp) => {
+            // The 200 reached us before the channel's task may have reported a 180/183 that
+            // came just ahead of it; the dialog's confirmation follows those through the same
+            // path, so once the task has seen it, CHANNEL_PROGRESS is out and the answer can
+            // follow in order.
+            let _ = tokio::time::timeout(CONFIRM_WAIT, ch.sip_confirmed.notified()).await;
             if let Some(m) = ch.media.lock().await.as_mut()
                 && let Err(e) = m.apply_answer(&answer_sdp)
             {

@@ -185,6 +185,11 @@ async fn on_sip(ch: &ChannelHandle, state: DialogState) {
         {
             on_early(ch, &response).await;
         }
+        DialogState::Confirmed(..)
+            if ch.data.read().direction == super::state::Direction::Outbound =>
+        {
+            ch.sip_confirmed.notify_one();
+        }
         DialogState::Info(_, request, handle) => {
             crate::channel::reinvite::on_info(ch, &request);
             let _ = handle.reply(rsipstack::sip::StatusCode::OK).await;
@@ -237,6 +242,10 @@ async fn on_peer_hangup(ch: &ChannelHandle, cause: HangupCause) {
 async fn on_early(ch: &ChannelHandle, response: &rsipstack::sip::Response) {
     use super::data::now_us;
     use super::state::CallState;
+    if ch.data.read().times.answered > 0 {
+        // A provisional response handled after the answer says nothing new.
+        return;
+    }
     let with_media = !response.body.is_empty();
     if with_media {
         if ch.data.read().times.progress_media > 0 {
