@@ -177,6 +177,7 @@ async fn ringing_is_reported_before_the_answer_even_when_they_arrive_together() 
             .await
             .expect("the answer");
         assert_eq!(name(&next), "CHANNEL_ANSWER");
-        client.api(&format!("uuid_kill {uuid}")).await.unwrap();
+        let killed = client.api(&format!("uuid_kill {uuid}")).await.unwrap();
+        assert_eq!(killed.body().map(str::trim), Some("+OK"));
     }
 }
