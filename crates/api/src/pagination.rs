@@ -28,6 +28,13 @@ pub struct PageParams {
 
 impl Validate for PageParams {
     fn validate(&self) -> Result<(), ApiError> {
+        self.validate_keyed::<Uuid>()
+    }
+}
+
+impl PageParams {
+    /// Validates a page of a list whose cursor key is a `K` (a uuid for most lists).
+    pub fn validate_keyed<K: FromStr>(&self) -> Result<(), ApiError> {
         Checks::new()
             .check(
                 "limit",
@@ -38,14 +45,12 @@ impl Validate for PageParams {
                 "cursor",
                 self.cursor
                     .as_deref()
-                    .is_none_or(|c| decode::<String>(c).is_some()),
+                    .is_none_or(|c| decode::<K>(c).is_some()),
                 "is not a cursor returned by this list",
             )
             .finish()
     }
-}
 
-impl PageParams {
     /// The page size to fetch.
     pub fn limit(&self) -> i64 {
         i64::from(self.limit.unwrap_or(20))

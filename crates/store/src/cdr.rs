@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 /// A CDR to write, as the cdr worker reads it from a hangup.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct NewCdr {
     /// The channel uuid.
     pub leg_id: String,
@@ -48,43 +48,12 @@ pub struct NewCdr {
     pub media_server: String,
 }
 
-/// A stored CDR.
+/// A stored CDR: the record as written, and when it was written.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Cdr {
-    /// The channel uuid.
-    pub leg_id: String,
-    /// When the channel was created.
-    pub started_at: OffsetDateTime,
-    /// The tenant.
-    pub tenant_id: Option<Uuid>,
-    /// The call.
-    pub call_id: Option<Uuid>,
-    /// `outbound` or `inbound`.
-    pub direction: String,
-    /// Caller.
-    pub from_uri: String,
-    /// Called party.
-    pub to_uri: String,
-    /// The carrier.
-    pub carrier_id: Option<Uuid>,
-    /// When it was answered.
-    pub answered_at: Option<OffsetDateTime>,
-    /// When it ended.
-    pub ended_at: OffsetDateTime,
-    /// Seconds from creation to end.
-    pub duration_s: i32,
-    /// Seconds from answer to end.
-    pub billsec: i32,
-    /// Hangup cause.
-    pub hangup_cause: String,
-    /// Final SIP status.
-    pub sip_status: Option<i32>,
-    /// Carrier cost, millionths.
-    pub cost_micros: Option<i64>,
-    /// Tenant price, millionths.
-    pub price_micros: Option<i64>,
-    /// Media server.
-    pub media_server: String,
+    /// The record.
+    #[sqlx(flatten)]
+    pub record: NewCdr,
     /// When the row was written.
     pub created_at: OffsetDateTime,
 }
@@ -156,13 +125,14 @@ pub async fn lock_unpublished(
     grace_ms: i32,
     limit: i64,
 ) -> Result<Vec<Cdr>, sqlx::Error> {
-    let cols = COLUMNS
-        .split(", ")
-        .map(|c| format!("d.{}", c.trim()))
-        .collect::<Vec<_>>()
-        .join(", ");
-    sqlx::query_as(&format!(
-        "SELECT {cols} FROM cdr d LEFT JOIN calls c ON c.id = d.call_id
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        let cols = COLUMNS
+            .split(", ")
+            .map(|c| format!("d.{}", c.trim()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        format!(
+            "SELECT {cols} FROM cdr d LEFT JOIN calls c ON c.id = d.call_id
          WHERE NOT d.published
            AND (c.id IS NULL
                 OR d.created_at < now() - interval '10 seconds'
@@ -170,11 +140,13 @@ pub async fn lock_unpublished(
                     AND c.updated_at < now() - make_interval(secs => $1::double precision / 1000)))
          ORDER BY d.created_at LIMIT $2
          FOR UPDATE OF d SKIP LOCKED"
-    ))
-    .bind(grace_ms)
-    .bind(limit)
-    .fetch_all(&mut **tx)
-    .await
+        )
+    });
+    sqlx::query_as(&SQL)
+        .bind(grace_ms)
+        .bind(limit)
+        .fetch_all(&mut **tx)
+        .await
 }
 
 /// Marks these CDRs as announced.
@@ -259,7 +231,7 @@ pub async fn for_call(
 }
 
 impl From<Cdr> for irisx_core::cdr::CdrView {
-    fn from(c: Cdr) -> Self {
+    fn from(Cdr { record: c, .. }: Cdr) -> Self {
         irisx_core::cdr::CdrView {
             leg_id: c.leg_id,
             call_id: c.call_id,

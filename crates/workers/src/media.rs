@@ -53,6 +53,25 @@ impl MediaServer {
     pub fn client_config(&self) -> esl::ClientConfig {
         esl::ClientConfig::new(&self.addr, &self.password)
     }
+
+    /// Connects with `config`, retrying with a growing delay (200 ms to 10 s) until the server
+    /// answers. Once connected, the client reconnects by itself.
+    pub async fn connect_retrying(&self, config: esl::ClientConfig) -> esl::Client {
+        let mut delay = std::time::Duration::from_millis(200);
+        loop {
+            match esl::Client::connect(config.clone()).await {
+                Ok(client) => {
+                    tracing::info!(media_server = %self.addr, "connected to media server");
+                    return client;
+                }
+                Err(e) => {
+                    tracing::warn!(media_server = %self.addr, error = %e, "media server not reachable yet");
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(std::time::Duration::from_secs(10));
+                }
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -97,7 +97,7 @@ impl CdrFilters {
         {
             errors.push(FieldError::new("format", "must be json or csv"));
         }
-        if let Err(ApiError::Validation(e)) = self.page().validate() {
+        if let Err(ApiError::Validation(e)) = self.page().validate_keyed::<String>() {
             errors.extend(e);
         }
         if !errors.is_empty() {
@@ -165,7 +165,7 @@ pub async fn list(
     Ok(Json(Page::from_rows(
         rows,
         limit,
-        |c| (c.started_at, c.leg_id.clone()),
+        |c| (c.record.started_at, c.record.leg_id.clone()),
         CdrView::from,
     ))
     .into_response())
@@ -224,7 +224,9 @@ fn export(
                     }
                 };
             cur.done = (rows.len() as i64) < EXPORT_CHUNK;
-            cur.after = rows.last().map(|r| (r.started_at, r.leg_id.clone()));
+            cur.after = rows
+                .last()
+                .map(|r| (r.record.started_at, r.record.leg_id.clone()));
             let chunk = csv_chunk(&rows, cur.first);
             cur.first = false;
             Some((Ok::<_, std::io::Error>(chunk), cur))
@@ -251,7 +253,7 @@ fn csv_chunk(rows: &[Cdr], with_header: bool) -> Vec<u8> {
     if with_header {
         let _ = w.write_record(CSV_HEADER);
     }
-    for r in rows {
+    for r in rows.iter().map(|c| &c.record) {
         let _ = w.write_record([
             r.leg_id.clone(),
             opt(r.call_id.map(|u| u.to_string())),

@@ -352,23 +352,9 @@ async fn cdr_api(p: &Platform, base_us: i64) {
     }
 
     // Another tenant sees none of them.
-    let (_, other) = p
-        .post(
-            "/v1/auth/register",
-            json!({"email": format!("other-{}@example.com", p.name), "password": "correct horse battery staple",
-                   "name": "Bo", "company": "Other Inc"}),
-        )
+    let (token, _) = p.register_other("other").await;
+    let (_, theirs) = p
+        .send_as(&token, reqwest::Method::GET, "/v1/cdrs", Value::Null)
         .await;
-    let token = other["tokens"]["access_token"].as_str().unwrap();
-    let theirs: Value = p
-        .client
-        .get(format!("{}/v1/cdrs", p.http))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
     assert_eq!(theirs["data"], json!([]), "{theirs}");
 }

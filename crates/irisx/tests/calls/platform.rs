@@ -233,39 +233,56 @@ impl Platform {
         (status, r.json().await.unwrap_or(Value::Null))
     }
 
-    pub async fn put(&self, path: &str, body: Value) -> (u16, Value) {
-        let r = self
+    /// Sends a request with `token` (a JSON body when `body` is not null).
+    pub async fn send_as(
+        &self,
+        token: &str,
+        method: reqwest::Method,
+        path: &str,
+        body: Value,
+    ) -> (u16, Value) {
+        let mut req = self
             .client
-            .put(format!("{}{path}", self.http))
-            .bearer_auth(&self.token)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
+            .request(method, format!("{}{path}", self.http))
+            .bearer_auth(token);
+        if !body.is_null() {
+            req = req.json(&body);
+        }
+        let r = req.send().await.unwrap();
         (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn put(&self, path: &str, body: Value) -> (u16, Value) {
+        self.send_as(&self.token, reqwest::Method::PUT, path, body)
+            .await
     }
 
     pub async fn patch(&self, path: &str, body: Value) -> (u16, Value) {
-        let r = self
-            .client
-            .patch(format!("{}{path}", self.http))
-            .bearer_auth(&self.token)
-            .json(&body)
-            .send()
+        self.send_as(&self.token, reqwest::Method::PATCH, path, body)
             .await
-            .unwrap();
-        (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
     }
 
     pub async fn get(&self, path: &str) -> (u16, Value) {
-        let r = self
-            .client
-            .get(format!("{}{path}", self.http))
-            .bearer_auth(&self.token)
-            .send()
+        self.send_as(&self.token, reqwest::Method::GET, path, Value::Null)
             .await
-            .unwrap();
-        (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Registers another account (its own tenant); returns its access token and tenant id.
+    pub async fn register_other(&self, tag: &str) -> (String, String) {
+        let (s, r) = self
+            .send_as(
+                "",
+                reqwest::Method::POST,
+                "/v1/auth/register",
+                json!({"email": format!("{tag}-{}@example.com", self.name), "password": "correct horse battery staple",
+                       "name": "Bo", "company": "Other Inc"}),
+            )
+            .await;
+        assert_eq!(s, 201, "{r}");
+        (
+            r["tokens"]["access_token"].as_str().unwrap().to_owned(),
+            r["tenant"]["id"].as_str().unwrap().to_owned(),
+        )
     }
 
     /// A carrier toward a local SIP peer with a rate deck (`prefix`, cost per minute, 1/1

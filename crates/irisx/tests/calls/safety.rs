@@ -153,39 +153,29 @@ async fn idempotency_keys_limits_and_isolation() {
     assert!(codes.contains(&429), "{codes:?}");
 
     // Another tenant sees none of it.
-    let mut other = p.client.post(format!("{}/v1/auth/register", p.http)).json(&json!({
-        "email": "other@example.com", "password": "correct horse battery staple", "name": "Bo", "company": "Other"
-    }));
-    other = other.header("content-type", "application/json");
-    let reg: Value = other.send().await.unwrap().json().await.unwrap();
-    let token = reg["tokens"]["access_token"].as_str().unwrap();
-    let r = p
-        .client
-        .get(format!("{}/v1/calls/{id}", p.http))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 404);
-    let r: Value = p
-        .client
-        .get(format!("{}/v1/calls", p.http))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (token, _) = p.register_other("other").await;
+    let (s, _) = p
+        .send_as(
+            &token,
+            reqwest::Method::GET,
+            &format!("/v1/calls/{id}"),
+            Value::Null,
+        )
+        .await;
+    assert_eq!(s, 404);
+    let (_, r) = p
+        .send_as(&token, reqwest::Method::GET, "/v1/calls", Value::Null)
+        .await;
     assert_eq!(r["data"].as_array().unwrap().len(), 0);
-    let r = p
-        .client
-        .post(format!("{}/v1/calls/{id}/hangup", p.http))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 404);
+    let (s, _) = p
+        .send_as(
+            &token,
+            reqwest::Method::POST,
+            &format!("/v1/calls/{id}/hangup"),
+            Value::Null,
+        )
+        .await;
+    assert_eq!(s, 404);
 }
 
 async fn wait_count(db: &sqlx::PgPool, sql: &str) -> i64 {

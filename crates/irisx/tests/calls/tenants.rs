@@ -6,24 +6,6 @@ use serde_json::{Value, json};
 
 use crate::platform::{Platform, peer};
 
-async fn as_user(
-    p: &Platform,
-    token: &str,
-    method: reqwest::Method,
-    path: &str,
-    body: Value,
-) -> (u16, Value) {
-    let r = p
-        .client
-        .request(method, format!("{}{path}", p.http))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn prices_and_limits_are_managed_by_the_platform_and_price_the_cdrs() {
     let p = Platform::up("prices").await;
@@ -104,50 +86,43 @@ async fn prices_and_limits_are_managed_by_the_platform_and_price_the_cdrs() {
     assert_eq!(s, 404, "no such tenant");
 
     // Another tenant's owner: reads only its own, writes nothing, never sees the first.
-    let (_, other) = p
-        .post(
-            "/v1/auth/register",
-            json!({"email": format!("owner2-{}@example.com", p.name), "password": "correct horse battery staple",
-                   "name": "Bo", "company": "Other Inc"}),
+    let (token, theirs) = p.register_other("owner2").await;
+    let (token, theirs) = (token.as_str(), theirs.as_str());
+    let (s, own) = p
+        .send_as(
+            token,
+            reqwest::Method::GET,
+            &format!("/v1/tenants/{theirs}/prices"),
+            Value::Null,
         )
         .await;
-    let token = other["tokens"]["access_token"].as_str().unwrap();
-    let theirs = other["tenant"]["id"].as_str().unwrap();
-    let (s, own) = as_user(
-        &p,
-        token,
-        reqwest::Method::GET,
-        &format!("/v1/tenants/{theirs}/prices"),
-        Value::Null,
-    )
-    .await;
     assert_eq!((s, own["prices"].clone()), (200, json!([])), "{own}");
-    let (s, _) = as_user(
-        &p,
-        token,
-        reqwest::Method::PUT,
-        &format!("/v1/tenants/{theirs}/limits"),
-        json!({"max_concurrent_calls": 1000}),
-    )
-    .await;
+    let (s, _) = p
+        .send_as(
+            token,
+            reqwest::Method::PUT,
+            &format!("/v1/tenants/{theirs}/limits"),
+            json!({"max_concurrent_calls": 1000}),
+        )
+        .await;
     assert_eq!(s, 403, "a tenant cannot raise its own limits");
-    let (s, _) = as_user(
-        &p,
-        token,
-        reqwest::Method::GET,
-        &format!("/v1/tenants/{tenant}/prices"),
-        Value::Null,
-    )
-    .await;
+    let (s, _) = p
+        .send_as(
+            token,
+            reqwest::Method::GET,
+            &format!("/v1/tenants/{tenant}/prices"),
+            Value::Null,
+        )
+        .await;
     assert_eq!(s, 404, "another tenant's price list does not exist for it");
-    let (s, _) = as_user(
-        &p,
-        token,
-        reqwest::Method::PUT,
-        &format!("/v1/tenants/{tenant}/prices"),
-        json!({"prices": []}),
-    )
-    .await;
+    let (s, _) = p
+        .send_as(
+            token,
+            reqwest::Method::PUT,
+            &format!("/v1/tenants/{tenant}/prices"),
+            json!({"prices": []}),
+        )
+        .await;
     assert_eq!(s, 404);
 
     // A call is priced from the list (1.20/min at 1/1) and costed from the carrier's deck.

@@ -18,7 +18,6 @@ mod writer;
 use std::sync::Arc;
 use std::time::Duration;
 
-use esl::Client;
 use irisx_bus::Bus;
 use irisx_store::PgPool;
 use tokio::sync::Notify;
@@ -99,26 +98,14 @@ pub async fn run(
 }
 
 /// Keeps a capture of `server`'s hangups running (the client reconnects by itself once
-/// connected; this retries the first connection).
+/// connected; a client gone for good is replaced).
 async fn capture_from(server: MediaServer, bus: Bus) {
-    let mut delay = Duration::from_millis(200);
     loop {
-        match Client::connect(server.client_config()).await {
-            Ok(client) => {
-                delay = Duration::from_millis(200);
-                tracing::info!(media_server = %server.addr, "capturing hangups");
-                if let Err(e) =
-                    crate::capture::run(Arc::new(client), server.clone(), bus.clone()).await
-                {
-                    tracing::warn!(media_server = %server.addr, error = %e, "hangup capture ended");
-                }
-            }
-            Err(e) => {
-                tracing::warn!(media_server = %server.addr, error = %e, "media server not reachable yet");
-            }
+        let client = server.connect_retrying(server.client_config()).await;
+        if let Err(e) = crate::capture::run(Arc::new(client), server.clone(), bus.clone()).await {
+            tracing::warn!(media_server = %server.addr, error = %e, "hangup capture ended");
         }
-        tokio::time::sleep(delay).await;
-        delay = (delay * 2).min(Duration::from_secs(10));
+        tokio::time::sleep(Duration::from_secs(1)).await;
     }
 }
 

@@ -44,7 +44,7 @@ async fn publish_due(db: &PgPool, bus: &Bus, grace_ms: i32) -> anyhow::Result<us
     }
     let keys: Vec<_> = rows
         .iter()
-        .map(|r| (r.leg_id.clone(), r.started_at))
+        .map(|r| (r.record.leg_id.clone(), r.record.started_at))
         .collect();
     let envelopes: Vec<Envelope> = rows
         .into_iter()

@@ -78,23 +78,13 @@ impl MediaPool {
 
     /// Connects `link`, retrying with backoff until it succeeds; then calls `on_connect`.
     pub async fn connect(link: Arc<MediaLink>, on_connect: impl AsyncFnOnce(Arc<Client>)) {
-        let mut delay = Duration::from_millis(200);
-        loop {
-            match Client::connect(client_config(&link.server)).await {
-                Ok(client) => {
-                    let client = Arc::new(client);
-                    let _ = link.client.set(client.clone());
-                    tracing::info!(media_server = %link.server.addr, "connected to media server");
-                    on_connect(client).await;
-                    return;
-                }
-                Err(e) => {
-                    tracing::warn!(media_server = %link.server.addr, error = %e, "media server not reachable yet");
-                    tokio::time::sleep(delay).await;
-                    delay = (delay * 2).min(Duration::from_secs(10));
-                }
-            }
-        }
+        let client = Arc::new(
+            link.server
+                .connect_retrying(client_config(&link.server))
+                .await,
+        );
+        let _ = link.client.set(client.clone());
+        on_connect(client).await;
     }
 
     /// The connected link running the fewest of this process's calls.
