@@ -147,7 +147,11 @@ async fn calls_over_tcp() {
         )
         .await
     });
-    answer_first(&client, &mut events).await;
+    let mut call = call;
+    tokio::select! {
+        _ = answer_first(&client, &mut events) => {}
+        ended = &mut call => panic!("sipp ended before the call was parked: {:?}", ended.unwrap()),
+    }
     let (code, out) = call.await.unwrap();
     assert_eq!(code, 0, "{out}");
     let done = wait_for(&mut events, 10, |e| name(e) == "CHANNEL_HANGUP_COMPLETE")

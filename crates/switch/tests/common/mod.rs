@@ -80,10 +80,29 @@ pub async fn wait_for(
     }
 }
 
-/// A free UDP port on loopback.
+static NEXT_PEER_BLOCK: AtomicU16 = AtomicU16::new(0);
+
+/// A loopback port for a SIP peer, with the seven ports above it also free for UDP and TCP
+/// (sipp binds both with `-t t1`; baresip takes the next port for TLS and its RTP goes in
+/// `port + 4 ..= port + 7`).
+///
+/// Ports come from 10000–19999 in blocks of eight: below the kernel's ephemeral range (32768+),
+/// where outgoing connections (ESL clients, databases) take their local ports and could grab the
+/// port between this check and the peer's bind, and below the RTP ranges the switches in these
+/// tests use.
 pub fn free_port() -> u16 {
-    let s = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
-    s.local_addr().unwrap().port()
+    let base = (std::process::id() % 50) as u16 * 25;
+    loop {
+        let block = (base + NEXT_PEER_BLOCK.fetch_add(1, Ordering::Relaxed)) % 1250;
+        let p = 10000 + block * 8;
+        let free = (p..p + 8).all(|q| {
+            std::net::UdpSocket::bind(("127.0.0.1", q)).is_ok()
+                && std::net::TcpListener::bind(("127.0.0.1", q)).is_ok()
+        });
+        if free {
+            return p;
+        }
+    }
 }
 
 /// Path of a scenario shipped with the tests.
@@ -167,11 +186,13 @@ impl Baresip {
                 "sip_listen\t127.0.0.1:{sip_port}\nnet_interface\t127.0.0.1\naudio_source\taufile,{}\naudio_player\taufile,{}\n\
                  audio_alert\taufile,{}\nmodule_path\t/usr/lib/baresip/modules\nmodule\tg711.so\nmodule\taufile.so\nmodule\tsndfile.so\n\
                  module_app\taccount.so\nmodule_app\tmenu.so\nmodule_app\tctrl_tcp.so\nctrl_tcp_listen\t127.0.0.1:{ctrl_port}\n\
-                 snd_path\t{}\n",
+                 snd_path\t{}\nrtp_ports\t{}-{}\n",
                 source.display(),
                 dir.join("played.wav").display(),
                 dir.join("alert.wav").display(),
-                dir.display()
+                dir.display(),
+                sip_port + 4,
+                sip_port + 7
             ),
         )
         .unwrap();
