@@ -181,3 +181,41 @@ async fn ringing_is_reported_before_the_answer_even_when_they_arrive_together() 
         assert_eq!(killed.body().map(str::trim), Some("+OK"));
     }
 }
+
+/// A callee whose dialog ends (487) while the switch still waits for the answer to its
+/// CANCEL: the channel's record must wait for the hangup to finish, so it carries the hangup's
+/// cause (NO_ANSWER, not a default NORMAL_CLEARING) and CHANNEL_HANGUP comes before
+/// CHANNEL_HANGUP_COMPLETE.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_hangup_record_waits_for_a_slowly_answered_cancel() {
+    let (s, _dir) = switch("orig-slow-cancel").await;
+    let (client, mut events) = esl(&s, &["CHANNEL_HANGUP", "CHANNEL_HANGUP_COMPLETE"]).await;
+    let uas_port = free_port();
+    let _uas = sipp_bg(&[
+        "-sf",
+        &scenario("uas_slow_cancel.xml"),
+        "-i",
+        "127.0.0.1",
+        "-p",
+        &uas_port.to_string(),
+    ]);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let r = client
+        .api(&format!(
+            "originate {{originate_timeout=1}}sofia/external/300@127.0.0.1:{uas_port} &park()"
+        ))
+        .await
+        .unwrap();
+    assert_eq!(r.body().map(str::trim), Some("-ERR NO_ANSWER"));
+    let first = wait_for(&mut events, 5, |_| true).await.expect("an event");
+    assert_eq!(name(&first), "CHANNEL_HANGUP");
+    let done = wait_for(&mut events, 5, |_| true)
+        .await
+        .expect("the record");
+    assert_eq!(name(&done), "CHANNEL_HANGUP_COMPLETE");
+    assert_eq!(done.header_str("Hangup-Cause"), Some("NO_ANSWER"));
+    assert_eq!(
+        done.header_str("variable_sip_hangup_disposition"),
+        Some("send_cancel")
+    );
+}

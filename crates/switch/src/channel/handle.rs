@@ -75,6 +75,10 @@ pub struct Channel {
     pub media: tokio::sync::Mutex<Option<MediaLeg>>,
     /// Cancelled when the channel hangs up: every application stops.
     pub hangup_token: CancellationToken,
+    /// Cancelled when [`Channel::hangup`] has finished (SIP ended, media closed,
+    /// CHANNEL_HANGUP out): the channel's task waits for it before writing the record, so the
+    /// record carries the cause and CHANNEL_HANGUP_COMPLETE follows CHANNEL_HANGUP.
+    pub hangup_done: CancellationToken,
     /// DTMF received and not yet consumed.
     pub dtmf: crate::apps::dtmf::DtmfBuffer,
     /// Background recordings (`uuid_record`) by file path.
@@ -106,6 +110,7 @@ impl Channel {
             sip: Mutex::new(sip),
             media: tokio::sync::Mutex::new(None),
             hangup_token,
+            hangup_done: CancellationToken::new(),
             dtmf: Default::default(),
             recordings: Mutex::new(std::collections::HashMap::new()),
             bridge_app_running: Default::default(),
@@ -295,8 +300,14 @@ impl Channel {
         if self.hangup_token.is_cancelled() {
             return;
         }
+        // Fires `hangup_done` however this ends, even if the caller's future is dropped.
+        let _done = self.hangup_done.clone().drop_guard();
         // Read the bridge before cancelling: the bridge unwinds as soon as the token fires.
-        let bridged_to = self.data.read().bridged_to;
+        let bridged_to = {
+            let mut d = self.data.write();
+            d.hangup_cause = Some(cause);
+            d.bridged_to
+        };
         self.hangup_token.cancel();
         let answered = self.is_answered();
         let leg = std::mem::replace(&mut *self.sip.lock(), SipLeg::None);

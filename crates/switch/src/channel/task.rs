@@ -31,10 +31,11 @@ pub async fn run(ch: ChannelHandle, mut rx: mpsc::UnboundedReceiver<ChannelCmd>)
             running_name = req.name.clone();
             running = Some(start_app(ch.clone(), req));
         }
-        if ch.is_hungup() && running.is_none() {
+        if ch.hangup_done.is_cancelled() && running.is_none() {
             break;
         }
         tokio::select! {
+            _ = ch.hangup_done.cancelled(), if running.is_none() => {}
             cmd = rx.recv() => match cmd {
                 Some(ChannelCmd::Execute(req)) => {
                     queue.push_back(req);
