@@ -73,7 +73,7 @@ ensure_nats() {
 # Real SIP peers and the speech engine the switch tests talk to, and the Event Socket clients
 # written elsewhere (npm modesl, PyPI greenswitch) that must drive the switch unchanged.
 ensure_test_peers() {
-  apt_install sip-tester baresip-core espeak-ng
+  apt_install sip-tester baresip-core espeak-ng openssl
   export IRISX_ESL_CLIENTS_DIR="${IRISX_ESL_CLIENTS_DIR:-/var/tmp/irisx-esl-clients}"
   mkdir -p "$IRISX_ESL_CLIENTS_DIR"
   if ! command -v node >/dev/null || ! command -v npm >/dev/null; then apt_install nodejs npm; fi

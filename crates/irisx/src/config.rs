@@ -21,6 +21,7 @@
 //! | `IRISX_RTP_PORTS` | `16384-32768` |
 //! | `IRISX_RTP_IP` | the IP of `IRISX_SIP_ADDR` |
 //! | `IRISX_SIP_USERS` | none (`alice:secret,bob:secret` for the registrar) |
+//! | `IRISX_SIP_TLS_CA` | none (a PEM file of CAs trusted for TLS carriers, besides the system's bundle) |
 //! | `IRISX_MEDIA_SERVERS` | the embedded switch: `<IRISX_ESL_ADDR>:<IRISX_ESL_PASSWORD>` (a list of `host:port:password`, comma-separated) |
 //! | `IRISX_BUS_NAMESPACE` | none (prefix of the JetStream streams and subjects, to share a NATS) |
 //! | `IRISX_TENANT_MAX_CALLS` | `100` (live calls per tenant, unless the tenant has its own limit) |
@@ -56,6 +57,7 @@ pub struct Settings {
     pub rtp_ports: String,
     pub rtp_ip: Option<String>,
     pub sip_users: String,
+    pub sip_tls_ca: Option<PathBuf>,
     pub encryption_key: Option<String>,
     pub media_servers: Option<String>,
     pub bus_namespace: String,
@@ -111,6 +113,10 @@ impl Settings {
             rtp_ports: var("IRISX_RTP_PORTS", "16384-32768"),
             rtp_ip: std::env::var("IRISX_RTP_IP").ok().filter(|v| !v.is_empty()),
             sip_users: var("IRISX_SIP_USERS", ""),
+            sip_tls_ca: std::env::var("IRISX_SIP_TLS_CA")
+                .ok()
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from),
             encryption_key: std::env::var("IRISX_ENCRYPTION_KEY")
                 .ok()
                 .filter(|v| !v.is_empty()),
@@ -248,6 +254,7 @@ impl Settings {
                 .with_context(|| format!("IRISX_SIP_USERS entry `{entry}` is not user:password"))?;
             c.users.insert(user.to_owned(), password.to_owned());
         }
+        c.sip_tls_ca_file = self.sip_tls_ca.clone();
         Ok(c)
     }
 }

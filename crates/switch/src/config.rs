@@ -29,6 +29,9 @@ pub struct SwitchConfig {
     pub users: HashMap<String, String>,
     /// Name reported as `FreeSWITCH-Hostname`.
     pub hostname: String,
+    /// A PEM file of certificate authorities trusted for calls placed over TLS, besides the
+    /// system's bundle (a carrier's private CA).
+    pub sip_tls_ca_file: Option<PathBuf>,
 }
 
 impl SwitchConfig {
@@ -46,6 +49,7 @@ impl SwitchConfig {
             cache_dir: data_dir.join("cache"),
             users: HashMap::new(),
             hostname: "irisx-switch".into(),
+            sip_tls_ca_file: None,
         }
     }
 }

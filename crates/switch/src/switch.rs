@@ -30,9 +30,11 @@ impl Switch {
             std::fs::create_dir_all(dir)
                 .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
         }
+        let tls_trust = crate::sip::tls_trust::trusted_pem(config.sip_tls_ca_file.as_deref())?;
         let (sip, sip_events) = SipStack::start(
             config.sip_addr,
             &format!("IRISX switch {}", env!("CARGO_PKG_VERSION")),
+            tls_trust,
         )
         .await?;
         config.sip_addr = sip.local_addr;

@@ -160,6 +160,34 @@ async fn calls_over_tcp() {
     assert_eq!(done.header_str("Hangup-Cause"), Some("NORMAL_CLEARING"));
 }
 
+/// A callee that refuses the TCP connection fails the leg at once (a carrier failure), rather
+/// than after the INVITE's timeout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_tcp_connection_fails_the_leg_at_once() {
+    let (s, _dir) = switch("tcp-refused").await;
+    let (client, mut events) = esl(&s, &["CHANNEL_HANGUP_COMPLETE"]).await;
+    let closed = free_port();
+    let started = std::time::Instant::now();
+    let r = client
+        .api(&format!(
+            "originate {{originate_timeout=20}}sofia/external/1000@127.0.0.1:{closed};transport=tcp &park()"
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        r.body().map(str::trim),
+        Some("-ERR DESTINATION_OUT_OF_ORDER")
+    );
+    assert!(started.elapsed() < Duration::from_secs(3));
+    let done = wait_for(&mut events, 5, |e| name(e) == "CHANNEL_HANGUP_COMPLETE")
+        .await
+        .expect("the failed leg's record");
+    assert!(
+        done.header_str("variable_sip_transport_error")
+            .is_some_and(|e| !e.is_empty())
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn digest_authentication_toward_a_carrier() {
     let (s, _dir) = switch("digest").await;

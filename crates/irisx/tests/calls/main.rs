@@ -8,3 +8,4 @@ mod platform;
 mod routing;
 mod safety;
 mod tenants;
+mod tls;

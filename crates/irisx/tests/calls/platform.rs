@@ -124,7 +124,14 @@ impl Platform {
 
     /// `irisx up`, with a registered owner.
     pub async fn up(tag: &str) -> Platform {
+        Self::up_with(tag, &[]).await
+    }
+
+    /// `irisx up` with more environment variables, with a registered owner.
+    pub async fn up_with(tag: &str, env: &[(&str, &str)]) -> Platform {
         let mut p = Platform::new(tag);
+        p.env
+            .extend(env.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         p.spawn("up", &["up"]);
         p.ready().await;
         p.register().await;

@@ -46,6 +46,7 @@ async fn a_failing_carrier_hands_over_to_the_next_but_busy_is_final() {
     assert_eq!(c["status"], "busy", "{c}");
     assert_eq!(c["attempts"], 1, "no crankback after busy");
     assert_eq!(c["hangup_cause"], "USER_BUSY");
+    assert_eq!(c["sip_status"], 486, "the callee's answer is kept: {c}");
     let events = p.wait_events(&id, "call.busy", 10).await;
     assert_eq!(events[0], "call.initiated");
 }

@@ -25,6 +25,9 @@ const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 /// Longest wait for the channel's task to catch up with the SIP states before the answer.
 const CONFIRM_WAIT: Duration = Duration::from_millis(500);
 
+/// How long a TCP or TLS connection to a callee may take to open.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Places one leg and waits until it is answered (returning the channel) or fails (returning
 /// the cause; the failed channel still reports its CHANNEL_HANGUP_COMPLETE).
 pub async fn originate(
@@ -114,6 +117,18 @@ pub async fn originate(
     ch.set_var("local_media_port", &media.local_addr().port().to_string());
     let offer = media.local_sdp();
     *ch.media.lock().await = Some(media);
+    if let Some(dest) = &destination
+        && let Err(e) = connect_stream(core, dest, timeout).await
+    {
+        // rsipstack would keep retrying the connection until the INVITE times out; a peer
+        // that refuses TCP or fails the TLS handshake is a failed destination now, as in
+        // FreeSWITCH (and a carrier failure the orchestrator cranks back from).
+        tracing::warn!(error = %e, %callee, "cannot connect to the callee");
+        ch.set_var("sip_transport_error", &e);
+        ch.hangup(HangupCause::DestinationOutOfOrder, Some("send_refuse"))
+            .await;
+        return Err(HangupCause::DestinationOutOfOrder);
+    }
 
     let local = core.sip.local_addr;
     let caller_uri =
@@ -217,6 +232,22 @@ pub async fn originate(
             }
             Err(cause)
         }
+    }
+}
+
+/// Opens (or finds) the TCP or TLS connection to `dest` before the INVITE is sent, so that a
+/// refused connection or a failed handshake fails the leg at once. UDP needs nothing.
+async fn connect_stream(core: &Arc<Core>, dest: &SipAddr, limit: Duration) -> Result<(), String> {
+    if !matches!(dest.r#type, Some(Transport::Tcp | Transport::Tls)) {
+        return Ok(());
+    }
+    let layer = &core.sip.endpoint.transport_layer;
+    match tokio::time::timeout(limit.min(CONNECT_TIMEOUT), layer.lookup(dest, None)).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err(format!(
+            "no connection to {dest} within {CONNECT_TIMEOUT:?}"
+        )),
     }
 }
 

@@ -6,3 +6,4 @@ pub mod digest;
 pub mod register;
 pub mod registrar;
 pub mod stack;
+pub mod tls_trust;

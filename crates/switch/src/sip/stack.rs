@@ -1,5 +1,7 @@
 //! The SIP endpoint: UDP and TCP listeners on one address, RFC 3261 transactions and dialogs
 //! from rsipstack, and a dispatcher that turns what arrives into [`SipEvent`]s for the switch.
+//! Calls can also be placed over TLS (outbound connections verified against
+//! [`super::tls_trust`]); the switch does not listen for TLS.
 //!
 //! Out-of-dialog OPTIONS are answered here; everything that concerns a call (a new INVITE,
 //! in-dialog requests, dialog state changes) goes to the switch core.
@@ -15,6 +17,7 @@ use rsipstack::sip::{Header, Method, StatusCode};
 use rsipstack::transaction::TransactionReceiver;
 use rsipstack::transaction::endpoint::EndpointInnerRef;
 use rsipstack::transaction::transaction::Transaction;
+use rsipstack::transport::TlsConfig;
 use rsipstack::transport::TransportLayer;
 use rsipstack::transport::tcp_listener::TcpListenerConnection;
 use rsipstack::transport::udp::UdpConnection;
@@ -50,14 +53,22 @@ pub struct SipStack {
 }
 
 impl SipStack {
-    /// Binds UDP and TCP on `addr` and starts the endpoint. Returns the stack and the stream
-    /// of events for the switch core.
+    /// Binds UDP and TCP on `addr` and starts the endpoint; calls placed over TLS trust the
+    /// certificates in `tls_trust` (PEM, see [`super::tls_trust`]). Returns the stack and the
+    /// stream of events for the switch core.
     pub async fn start(
         addr: SocketAddr,
         user_agent: &str,
+        tls_trust: Option<Vec<u8>>,
     ) -> anyhow::Result<(Arc<SipStack>, mpsc::Receiver<SipEvent>)> {
         let cancel = CancellationToken::new();
         let transport = TransportLayer::new(cancel.clone());
+        if let Some(pem) = tls_trust {
+            transport.set_tls_config(TlsConfig {
+                ca_certs: Some(pem),
+                ..TlsConfig::default()
+            });
+        }
         let udp = UdpConnection::create_connection(addr, None, Some(cancel.child_token()))
             .await
             .map_err(|e| anyhow::anyhow!("cannot bind SIP UDP on {addr}: {e}"))?;

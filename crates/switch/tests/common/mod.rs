@@ -34,6 +34,11 @@ fn rand_u32() -> u32 {
 
 /// Starts a switch with free ports.
 pub async fn switch(tag: &str) -> (Switch, PathBuf) {
+    switch_with(tag, |_| {}).await
+}
+
+/// Starts a switch with free ports and the settings `adjust` makes.
+pub async fn switch_with(tag: &str, adjust: impl FnOnce(&mut SwitchConfig)) -> (Switch, PathBuf) {
     let dir = temp_dir(tag);
     let mut c = SwitchConfig::local(&dir);
     c.sip_addr = "127.0.0.1:0".parse().unwrap();
@@ -43,6 +48,7 @@ pub async fn switch(tag: &str) -> (Switch, PathBuf) {
     c.rtp_port_min = 20000 + (slot % 128) * 300;
     c.rtp_port_max = c.rtp_port_min + 298;
     c.users.insert("alice".into(), "alice-secret".into());
+    adjust(&mut c);
     let s = Switch::start(c).await.expect("switch starts");
     (s, dir)
 }
@@ -158,9 +164,15 @@ pub struct Baresip {
 }
 
 impl Baresip {
-    /// Starts baresip; `source` is the WAV it sends (padded long, since baresip hangs up
-    /// when its source ends).
+    /// Starts baresip; it sends thirty seconds of quiet noise (padded long, since baresip
+    /// hangs up when its source ends).
     pub async fn start(tag: &str) -> Baresip {
+        Self::start_with(tag, "").await
+    }
+
+    /// Starts baresip with extra lines in its config (e.g. `sip_certificate`, which makes it
+    /// accept TLS on `sip_port + 1`).
+    pub async fn start_with(tag: &str, extra_config: &str) -> Baresip {
         let dir = temp_dir(&format!("baresip-{tag}"));
         let sip_port = free_port();
         let ctrl_port = {
@@ -186,7 +198,7 @@ impl Baresip {
                 "sip_listen\t127.0.0.1:{sip_port}\nnet_interface\t127.0.0.1\naudio_source\taufile,{}\naudio_player\taufile,{}\n\
                  audio_alert\taufile,{}\nmodule_path\t/usr/lib/baresip/modules\nmodule\tg711.so\nmodule\taufile.so\nmodule\tsndfile.so\n\
                  module_app\taccount.so\nmodule_app\tmenu.so\nmodule_app\tctrl_tcp.so\nctrl_tcp_listen\t127.0.0.1:{ctrl_port}\n\
-                 snd_path\t{}\nrtp_ports\t{}-{}\n",
+                 snd_path\t{}\nrtp_ports\t{}-{}\n{extra_config}",
                 source.display(),
                 dir.join("played.wav").display(),
                 dir.join("alert.wav").display(),

@@ -163,10 +163,16 @@ impl CallTask {
         let answer_grace = tokio::time::sleep(Duration::from_secs(3600));
         let mut answer_grace = pin!(answer_grace);
         let mut answered_by_job = false;
+        // The job's failure (`-ERR USER_BUSY`) usually comes before the leg's
+        // CHANNEL_HANGUP_COMPLETE, which carries the SIP status; wait a moment for it.
+        let mut failed_by_job: Option<String> = None;
         loop {
             tokio::select! {
                 biased;
-                () = &mut answer_grace, if answered_by_job => {
+                () = &mut answer_grace, if answered_by_job || failed_by_job.is_some() => {
+                    if let Some(cause) = failed_by_job.take() {
+                        return Ring::Ended { cause, sip: None };
+                    }
                     self.mark_answered().await;
                     return Ring::Answered;
                 }
@@ -181,7 +187,10 @@ impl CallTask {
                         }
                         Err(ClientError::CommandFailed(cause)) => {
                             let cause = cause.split_whitespace().next().unwrap_or("NORMAL_TEMPORARY_FAILURE").to_owned();
-                            return Ring::Ended { cause, sip: None };
+                            failed_by_job = Some(cause);
+                            answer_grace
+                                .as_mut()
+                                .reset(tokio::time::Instant::now() + Duration::from_secs(1));
                         }
                         Err(e) => tracing::warn!(call_id = %self.call.id, error = %e, "originate result lost; following events"),
                     }
@@ -201,7 +210,10 @@ impl CallTask {
                             return Ring::Answered;
                         }
                         EventName::ChannelHangupComplete => {
-                            let cause = e.hangup_cause().unwrap_or("NORMAL_CLEARING").to_owned();
+                            let cause = match failed_by_job.take() {
+                                Some(cause) => cause,
+                                None => e.hangup_cause().unwrap_or("NORMAL_CLEARING").to_owned(),
+                            };
                             return Ring::Ended { cause, sip: e.variable_as("sip_term_status") };
                         }
                         _ => {}
@@ -210,7 +222,8 @@ impl CallTask {
                 },
                 _ = watchdog.tick(), if job_done => {
                     if self.leg_gone().await {
-                        return Ring::Ended { cause: "NORMAL_TEMPORARY_FAILURE".into(), sip: None };
+                        let cause = failed_by_job.take().unwrap_or_else(|| "NORMAL_TEMPORARY_FAILURE".into());
+                        return Ring::Ended { cause, sip: None };
                     }
                 }
                 _ = &mut guard => {
