@@ -238,3 +238,41 @@ pub async fn get(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<Carrier>, s
         .fetch_optional(db)
         .await
 }
+
+/// Takes one calls-per-second slot of a carrier limited to `cps_limit` calls per second
+/// (see the `carrier_pacing` migration). `None` when the slot is taken and the call may be
+/// dialled now; otherwise how long until the next slot frees up.
+pub async fn take_cps_slot(
+    db: &sqlx::PgPool,
+    carrier_id: Uuid,
+    cps_limit: i32,
+) -> Result<Option<std::time::Duration>, sqlx::Error> {
+    let cps = f64::from(cps_limit.max(1));
+    let taken: Option<(bool,)> = sqlx::query_as(
+        "INSERT INTO carrier_pacing AS p (carrier_id, tat)
+         VALUES ($1, now() + interval '1 second' / $2)
+         ON CONFLICT (carrier_id) DO UPDATE
+            SET tat = greatest(p.tat, now()) + interval '1 second' / $2
+          WHERE greatest(p.tat, now()) + interval '1 second' / $2 <= now() + interval '1 second'
+         RETURNING true",
+    )
+    .bind(carrier_id)
+    .bind(cps)
+    .fetch_optional(db)
+    .await?;
+    if taken.is_some() {
+        return Ok(None);
+    }
+    let (wait_s,): (f64,) = sqlx::query_as(
+        "SELECT coalesce(greatest(extract(epoch FROM tat - now())::float8 - (1 - 1 / $2), 0), 0)
+         FROM carrier_pacing WHERE carrier_id = $1",
+    )
+    .bind(carrier_id)
+    .bind(cps)
+    .fetch_optional(db)
+    .await?
+    .unwrap_or((0.0,));
+    Ok(Some(std::time::Duration::from_secs_f64(
+        wait_s.clamp(0.001, 1.0),
+    )))
+}

@@ -133,3 +133,64 @@ async fn a_carrier_at_its_concurrency_limit_or_disabled_is_passed_over() {
     let c = p.wait_status(&id, &["completed", "failed"], 20).await;
     assert_eq!(c["carrier_id"], big.as_str(), "{c}");
 }
+
+/// A carrier limited to 2 calls per second takes a burst of six calls: two at once, then one
+/// every half second; none is refused, and a second carrier with room takes calls the first
+/// cannot take now.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_carrier_calls_per_second_limit_spreads_a_burst() {
+    let p = Platform::up("cps").await;
+    let (port, _uas) = peer("uas");
+    let paced = p.carrier("paced", port, "1999", 0.001).await;
+    let (s, c) = p
+        .patch(&format!("/v1/carriers/{paced}"), json!({"cps_limit": 2}))
+        .await;
+    assert_eq!(s, 200, "{c}");
+    let body = json!({"to": "+19991234567", "from": "+15550001111",
+                      "application": [{"verb": "pause", "length": 1}]});
+    let mut ids = Vec::new();
+    for _ in 0..6 {
+        ids.push(p.call(body.clone()).await);
+    }
+    let mut answered = Vec::new();
+    for id in &ids {
+        let c = p.wait_status(id, &["completed", "failed"], 30).await;
+        assert_eq!(c["status"], "completed", "{c}");
+        let at = time::OffsetDateTime::parse(
+            c["answered_at"].as_str().unwrap(),
+            &time::format_description::well_known::Rfc3339,
+        )
+        .unwrap();
+        answered.push(at);
+    }
+    answered.sort();
+    let spread = (answered[5] - answered[0]).as_seconds_f64();
+    assert!(
+        (1.5..6.0).contains(&spread),
+        "six calls at 2 per second span about 2 s, not {spread} s"
+    );
+    // Within any one second, at most 2 + 1 calls start (the burst, then the pace).
+    for w in answered.windows(4) {
+        assert!(
+            (w[3] - w[0]).as_seconds_f64() > 0.9,
+            "four calls within a second: {answered:?}"
+        );
+    }
+
+    // With a cheaper-first paced carrier and a spare one, the burst overflows to the spare.
+    let spare = p.carrier("spare", port, "1999", 0.002).await;
+    let mut ids = Vec::new();
+    for _ in 0..6 {
+        ids.push(p.call(body.clone()).await);
+    }
+    let mut by_carrier = std::collections::HashMap::<String, usize>::new();
+    for id in &ids {
+        let c = p.wait_status(id, &["completed", "failed"], 30).await;
+        assert_eq!(c["status"], "completed", "{c}");
+        *by_carrier
+            .entry(c["carrier_id"].as_str().unwrap().to_owned())
+            .or_default() += 1;
+    }
+    assert!(by_carrier.get(&spare).copied().unwrap_or(0) >= 1, "{by_carrier:?}");
+    assert!(by_carrier.get(&paced).copied().unwrap_or(0) >= 1, "{by_carrier:?}");
+}

@@ -19,6 +19,7 @@ use uuid::Uuid;
 
 use super::Ctx;
 use super::app;
+use super::pacing::Pace;
 use super::pool::LiveGuard;
 use super::registry::Input;
 use super::router::Attempt;
@@ -61,8 +62,44 @@ impl CallTask {
     pub async fn dial(mut self, attempts: Vec<Attempt>) {
         let total = attempts.len();
         let mut last_reason = String::new();
+        let mut dialled = 0usize;
         for (n, attempt) in attempts.into_iter().enumerate() {
-            self.leg = leg_id(self.call.id, n);
+            if let (Some(carrier), Some(cps)) = (attempt.carrier_id, attempt.cps_limit) {
+                match self.pace(carrier, cps, n + 1 < total).await {
+                    Pace::Go => {}
+                    Pace::Skip => {
+                        last_reason =
+                            format!("{} is at its calls-per-second limit", attempt.carrier_name);
+                        tracing::info!(call_id = %self.call.id, carrier = %attempt.carrier_name, "carrier at its calls-per-second limit; trying the next one");
+                        continue;
+                    }
+                    Pace::GiveUp => {
+                        let reason = format!(
+                            "{} stayed at its calls-per-second limit for the call's timeout ({} s)",
+                            attempt.carrier_name, self.call.timeout_s
+                        );
+                        return self
+                            .finish_unanswered(
+                                CallStatus::Failed,
+                                "NORMAL_TEMPORARY_FAILURE".into(),
+                                None,
+                                Some(reason),
+                            )
+                            .await;
+                    }
+                    Pace::Canceled => {
+                        return self
+                            .finish_unanswered(
+                                CallStatus::Canceled,
+                                "ORIGINATOR_CANCEL".into(),
+                                None,
+                                None,
+                            )
+                            .await;
+                    }
+                }
+            }
+            self.leg = leg_id(self.call.id, dialled);
             self.ctx.registry.add_leg(self.leg, self.call.id);
             if n > 0 {
                 let _ = calls::set_attempt(
@@ -70,10 +107,11 @@ impl CallTask {
                     self.call.id,
                     self.leg,
                     attempt.carrier_id,
-                    n as i32 + 1,
+                    dialled as i32 + 1,
                 )
                 .await;
             }
+            dialled += 1;
             let mut originate = Originate::new(&attempt.endpoint).uuid(&self.leg.to_string());
             for (k, v) in &attempt.vars {
                 originate = originate.var(k, v);
@@ -330,7 +368,7 @@ impl CallTask {
         matches!(self.client.api(&format!("uuid_exists {}", self.leg)).await, Ok(s) if s.trim() == "false")
     }
 
-    async fn finish_unanswered(
+    pub(super) async fn finish_unanswered(
         self,
         status: CallStatus,
         cause: String,

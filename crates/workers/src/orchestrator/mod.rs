@@ -15,6 +15,7 @@
 
 mod app;
 mod call;
+mod pacing;
 mod pool;
 mod recovery;
 mod registry;

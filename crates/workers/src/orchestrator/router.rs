@@ -1,6 +1,8 @@
 //! Where a call is sent: a SIP URI goes straight to that URI; a phone number goes through the
 //! carriers least-cost routing ranks for it (the tenant's own first, then longest prefix,
-//! cost, priority), skipping carriers at their concurrent-call or calls-per-second limit.
+//! cost, priority), skipping carriers at their concurrent-call limit. Calls-per-second limits
+//! are applied when each attempt is dialled (see `call.rs`), since only the first attempt is
+//! dialled now.
 //! Each attempt is an endpoint in FreeSWITCH's dial-string syntax plus the channel variables
 //! that carry credentials, caller id, timeouts and what the CDR needs to rate the leg.
 
@@ -22,6 +24,8 @@ pub struct Attempt {
     pub endpoint: String,
     /// Channel variables for this attempt.
     pub vars: Vec<(String, String)>,
+    /// The carrier's calls-per-second limit, if it has one.
+    pub cps_limit: Option<i32>,
 }
 
 /// Why there is nowhere to send a call.
@@ -48,6 +52,7 @@ pub async fn plan(
             carrier_name: "direct".into(),
             endpoint: sip_endpoint(&call.to_uri),
             vars: base,
+            cps_limit: None,
         }]));
     }
     let digits = lcr::digits(&call.to_uri);
@@ -112,6 +117,7 @@ pub async fn plan(
             carrier_name: c.name.clone(),
             endpoint: carrier_endpoint(c, &digits),
             vars,
+            cps_limit: c.cps_limit,
         });
     }
     if attempts.is_empty() {
@@ -130,12 +136,11 @@ fn rate_of(r: &carriers::RateRow) -> Rate {
 }
 
 async fn at_limit(db: &PgPool, c: &Carrier) -> anyhow::Result<bool> {
-    if c.max_concurrent.is_none() && c.cps_limit.is_none() {
+    let Some(max) = c.max_concurrent else {
         return Ok(false);
-    }
-    let (live, last_second) = irisx_store::calls::carrier_load(db, c.id).await?;
-    Ok(c.max_concurrent.is_some_and(|m| live >= i64::from(m))
-        || c.cps_limit.is_some_and(|m| last_second >= i64::from(m)))
+    };
+    let live = irisx_store::calls::carrier_live(db, c.id).await?;
+    Ok(live >= i64::from(max))
 }
 
 /// Variables every attempt carries.
