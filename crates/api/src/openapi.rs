@@ -41,6 +41,8 @@ use crate::http;
         http::carriers::delete,
         http::carriers::put_rates,
         http::carriers::get_rates,
+        http::webhooks::get_secret,
+        http::webhooks::rotate_secret,
         http::health::healthz,
         http::health::readyz,
     ),
@@ -53,6 +55,7 @@ use crate::http;
         (name = "calls", description = "Place, follow and hang up phone calls"),
         (name = "cdrs", description = "Call detail records: one per call leg, with cost; JSON or CSV"),
         (name = "carriers", description = "SIP trunks (platform and bring-your-own) and their rate decks"),
+        (name = "webhooks", description = "The secret that signs status callbacks (Standard Webhooks)"),
         (name = "health", description = "Liveness and readiness"),
     )
 )]

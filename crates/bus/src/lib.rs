@@ -192,6 +192,29 @@ impl Bus {
         name: &str,
         ack_wait: Duration,
     ) -> Result<consumer::PullConsumer, BusError> {
+        self.durable_consumer_of(stream, name, ack_wait, None).await
+    }
+
+    /// A durable pull consumer of `EVENTS` that sees only events of type `kinds` (a subject
+    /// token pattern such as `call.*`), for every tenant.
+    pub async fn events_consumer(
+        &self,
+        name: &str,
+        kinds: &str,
+        ack_wait: Duration,
+    ) -> Result<consumer::PullConsumer, BusError> {
+        let filter = format!("{}.*.{kinds}", self.names.events_prefix);
+        self.durable_consumer_of(&self.names.events_stream, name, ack_wait, Some(filter))
+            .await
+    }
+
+    async fn durable_consumer_of(
+        &self,
+        stream: &str,
+        name: &str,
+        ack_wait: Duration,
+        filter: Option<String>,
+    ) -> Result<consumer::PullConsumer, BusError> {
         let fail = |e: &dyn std::fmt::Display| BusError::Consumer {
             name: name.to_owned(),
             message: e.to_string(),
@@ -204,6 +227,7 @@ impl Bus {
                 ack_policy: consumer::AckPolicy::Explicit,
                 ack_wait,
                 max_ack_pending: 10_000,
+                filter_subject: filter.unwrap_or_default(),
                 ..Default::default()
             },
         )

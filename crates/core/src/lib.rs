@@ -10,6 +10,7 @@ pub mod lcr;
 mod role;
 pub mod secrets;
 pub mod verbs;
+pub mod webhook;
 
 pub use call::{CallStatus, Direction};
 pub use role::{Role, UnknownRole};

@@ -28,6 +28,7 @@
 //! | `IRISX_TENANT_CPS` | `10` (new calls per second per tenant, unless the tenant has its own limit) |
 //! | `IRISX_ORCHESTRATOR_LEASE_SECS` | `15` (silence after which another orchestrator adopts a stopped one's calls) |
 //! | `IRISX_CDR_ACK_WAIT_SECS` | `30` (a hangup taken by a cdr worker that died is handed to another after this) |
+//! | `IRISX_WEBHOOK_RETRY_SCHEDULE` | `0,5,300,1800,7200,18000,36000,36000` (seconds before each delivery attempt of a status callback) |
 //! | `IRISX_LOG_FORMAT` | `text` (or `json`) |
 //! | `RUST_LOG` | `info` |
 
@@ -66,6 +67,7 @@ pub struct Settings {
     pub orchestrator_lease_secs: u64,
     /// Seconds before an unacknowledged hangup is redelivered to a cdr worker.
     pub cdr_ack_wait_secs: u64,
+    pub webhook_retry_schedule: Option<String>,
 }
 
 fn var(name: &str, default: &str) -> String {
@@ -128,6 +130,9 @@ impl Settings {
             tenant_cps: parsed("IRISX_TENANT_CPS", 10)?,
             orchestrator_lease_secs: parsed("IRISX_ORCHESTRATOR_LEASE_SECS", 15)?,
             cdr_ack_wait_secs: parsed("IRISX_CDR_ACK_WAIT_SECS", 30)?,
+            webhook_retry_schedule: std::env::var("IRISX_WEBHOOK_RETRY_SCHEDULE")
+                .ok()
+                .filter(|v| !v.trim().is_empty()),
         })
     }
 
@@ -210,6 +215,26 @@ impl Settings {
             bail!("IRISX_MEDIA_SERVERS names no media server");
         }
         Ok(servers)
+    }
+
+    /// The delays before each status-callback attempt, when `IRISX_WEBHOOK_RETRY_SCHEDULE`
+    /// sets them.
+    pub fn webhook_schedule(&self) -> anyhow::Result<Option<Vec<std::time::Duration>>> {
+        let Some(text) = &self.webhook_retry_schedule else {
+            return Ok(None);
+        };
+        let schedule = text
+            .split(',')
+            .map(|s| s.trim().parse::<u64>().map(std::time::Duration::from_secs))
+            .collect::<Result<Vec<_>, _>>()
+            .ok()
+            .filter(|s| !s.is_empty() && s.len() <= 50)
+            .with_context(|| {
+                format!(
+                    "IRISX_WEBHOOK_RETRY_SCHEDULE={text} is not a list of seconds such as 0,5,300"
+                )
+            })?;
+        Ok(Some(schedule))
     }
 
     /// The embedded switch's configuration.

@@ -48,6 +48,8 @@ enum WorkerName {
     Orchestrator,
     /// Writes one CDR per call leg from the media servers' hangups.
     Cdr,
+    /// Delivers status callbacks (signed webhooks, with retries).
+    Webhooks,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -68,6 +70,9 @@ fn main() -> anyhow::Result<()> {
             Command::Worker {
                 name: WorkerName::Cdr,
             } => run::cdr().await,
+            Command::Worker {
+                name: WorkerName::Webhooks,
+            } => run::webhooks().await,
             Command::Admin { command } => admin::run(command).await,
         }
     })

@@ -27,7 +27,8 @@ pub async fn api() -> anyhow::Result<()> {
     serve_api(&settings, db, secret).await
 }
 
-/// `irisx up`: migrations, the embedded switch, the orchestrator and cdr workers, and the API.
+/// `irisx up`: migrations, the embedded switch, the orchestrator, cdr and webhook workers, and
+/// the API.
 pub async fn up() -> anyhow::Result<()> {
     let settings = Settings::from_env()?;
     let secret = settings.jwt_secret_or_stored()?;
@@ -42,12 +43,20 @@ pub async fn up() -> anyhow::Result<()> {
         wait(stopped.clone()),
     ));
     let cdr = tokio::spawn(irisx_workers::cdr::run(
-        cdr_config(&settings, db.clone(), bus)?,
+        cdr_config(&settings, db.clone(), bus.clone())?,
+        wait(stopped.clone()),
+    ));
+    let webhooks = tokio::spawn(irisx_workers::webhooks::run(
+        webhook_config(&settings, db.clone(), bus, key)?,
         wait(stopped),
     ));
     let served = serve_api(&settings, db, secret).await;
     let _ = stop.send(true);
-    for (name, worker) in [("orchestrator", orchestrator), ("cdr", cdr)] {
+    for (name, worker) in [
+        ("orchestrator", orchestrator),
+        ("cdr", cdr),
+        ("webhooks", webhooks),
+    ] {
         match worker.await {
             Ok(Err(e)) => tracing::error!(worker = name, error = %e, "worker failed"),
             Err(e) => tracing::error!(worker = name, error = %e, "worker panicked"),
@@ -88,6 +97,28 @@ pub async fn cdr() -> anyhow::Result<()> {
     irisx_workers::cdr::run(cdr_config(&settings, db, bus)?, shutdown_signal()).await
 }
 
+fn webhook_config(
+    settings: &Settings,
+    db: irisx_store::PgPool,
+    bus: irisx_bus::Bus,
+    key: [u8; 32],
+) -> anyhow::Result<irisx_workers::webhooks::WebhookConfig> {
+    let mut c = irisx_workers::webhooks::WebhookConfig::new(db, bus, key);
+    if let Some(schedule) = settings.webhook_schedule()? {
+        c.schedule = schedule;
+    }
+    Ok(c)
+}
+
+/// `irisx worker webhooks`.
+pub async fn webhooks() -> anyhow::Result<()> {
+    let settings = Settings::from_env()?;
+    let db = connect_db(&settings).await?;
+    let bus = connect_bus(&settings).await?;
+    let key = worker_key(&settings)?;
+    irisx_workers::webhooks::run(webhook_config(&settings, db, bus, key)?, shutdown_signal()).await
+}
+
 fn orchestrator_config(
     settings: &Settings,
     db: irisx_store::PgPool,
@@ -109,7 +140,7 @@ fn worker_key(settings: &Settings) -> anyhow::Result<[u8; 32]> {
     match (&settings.encryption_key, &settings.jwt_secret) {
         (None, None) => anyhow::bail!(
             "set IRISX_ENCRYPTION_KEY (or IRISX_JWT_SECRET, from which the API derives it) so the \
-             orchestrator can use carrier passwords"
+             workers can open carrier passwords and webhook secrets"
         ),
         (_, secret) => settings.encryption_key(secret.as_deref().unwrap_or_default().as_bytes()),
     }

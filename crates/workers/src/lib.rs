@@ -4,6 +4,7 @@
 //!   over carriers), dials through a media server over ESL, follows the call and runs its
 //!   application, and keeps the call's status in PostgreSQL and on `EVENTS`.
 //! - [`cdr`]: writes one CDR per call leg from the hangups captured in `CDRS`.
+//! - [`webhooks`]: POSTs calls' status changes to their `status_callback`, signed, with retries.
 //! - [`capture`]: the hangup capture both of them run against every media server.
 //! - [`media`]: the media server list.
 
@@ -11,5 +12,6 @@ pub mod capture;
 pub mod cdr;
 pub mod media;
 pub mod orchestrator;
+pub mod webhooks;
 
 pub use media::MediaServer;

@@ -10,6 +10,7 @@ pub mod docs;
 pub mod health;
 pub mod tenants;
 pub mod views;
+pub mod webhooks;
 
 use std::time::Duration;
 
@@ -61,6 +62,8 @@ pub fn router(state: AppState) -> Router {
             "/v1/tenants/{id}/limits",
             get(tenants::get_limits).put(tenants::put_limits),
         )
+        .route("/v1/webhooks/secret", get(webhooks::get_secret))
+        .route("/v1/webhooks/secret/rotate", post(webhooks::rotate_secret))
         .route_layer(middleware::from_fn_with_state(state.clone(), require_auth));
 
     let public = Router::new()

@@ -9,3 +9,4 @@ mod routing;
 mod safety;
 mod tenants;
 mod tls;
+mod webhooks;

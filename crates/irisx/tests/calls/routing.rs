@@ -191,6 +191,12 @@ async fn a_carrier_calls_per_second_limit_spreads_a_burst() {
             .entry(c["carrier_id"].as_str().unwrap().to_owned())
             .or_default() += 1;
     }
-    assert!(by_carrier.get(&spare).copied().unwrap_or(0) >= 1, "{by_carrier:?}");
-    assert!(by_carrier.get(&paced).copied().unwrap_or(0) >= 1, "{by_carrier:?}");
+    assert!(
+        by_carrier.get(&spare).copied().unwrap_or(0) >= 1,
+        "{by_carrier:?}"
+    );
+    assert!(
+        by_carrier.get(&paced).copied().unwrap_or(0) >= 1,
+        "{by_carrier:?}"
+    );
 }

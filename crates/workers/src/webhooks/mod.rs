@@ -1,0 +1,238 @@
+//! `irisx worker webhooks`: status callbacks.
+//!
+//! Every `call.*` event on `EVENTS` whose call has a `status_callback` is POSTed there as JSON
+//! (the event as stored: `id`, `type`, `tenant_id`, `occurred_at`, `data` = the call), signed
+//! as the Standard Webhooks specification says with the tenant's secret
+//! (`GET /v1/webhooks/secret`). `webhook-id` is the event's id, the same on every retry, so a
+//! receiver can drop duplicates.
+//!
+//! The durable consumer `webhooks` is the retry queue: a failed delivery is handed back to
+//! JetStream with the delay before the next attempt (by default immediately, 5 s, 5 min,
+//! 30 min, 2 h, 5 h, 10 h, 10 h — eight attempts over about a day), and JetStream's delivery
+//! count says which attempt it is. A worker killed mid-delivery leaves the event unacknowledged
+//! and it is delivered again. After the last attempt the event is dropped with an error log
+//! naming the call. A call's events are delivered one at a time, in order ([`lanes`]).
+//! Several workers share the consumer.
+
+mod delivery;
+mod lanes;
+mod secrets;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use async_nats::jetstream::AckKind;
+use futures::StreamExt;
+use irisx_bus::{Bus, Envelope};
+use irisx_store::PgPool;
+use rand::Rng;
+use uuid::Uuid;
+
+pub use delivery::{Outcome, next_delay};
+
+/// The durable consumer the webhook workers share.
+pub const CONSUMER: &str = "webhooks";
+
+/// How long a call whose receiver answered 410 is remembered (its later events are skipped).
+const GONE_MEMORY: Duration = Duration::from_secs(3600);
+
+/// What the webhook worker needs.
+#[derive(Clone)]
+pub struct WebhookConfig {
+    /// PostgreSQL (tenants' secrets).
+    pub db: PgPool,
+    /// JetStream.
+    pub bus: Bus,
+    /// The key that opens stored secrets.
+    pub encryption_key: [u8; 32],
+    /// The delay before each attempt (the first usually 0); its length is the number of
+    /// attempts.
+    pub schedule: Vec<Duration>,
+    /// How long a receiver has to answer.
+    pub timeout: Duration,
+    /// Most deliveries in flight at once.
+    pub max_in_flight: usize,
+}
+
+impl WebhookConfig {
+    /// Defaults: the Standard Webhooks schedule, a 15 s timeout, 64 deliveries at once.
+    pub fn new(db: PgPool, bus: Bus, encryption_key: [u8; 32]) -> WebhookConfig {
+        WebhookConfig {
+            db,
+            bus,
+            encryption_key,
+            schedule: default_schedule(),
+            timeout: Duration::from_secs(15),
+            max_in_flight: 64,
+        }
+    }
+}
+
+/// Immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h.
+pub fn default_schedule() -> Vec<Duration> {
+    [0, 5, 300, 1800, 7200, 18000, 36000, 36000]
+        .into_iter()
+        .map(Duration::from_secs)
+        .collect()
+}
+
+struct Ctx {
+    http: reqwest::Client,
+    secrets: secrets::SecretCache,
+    schedule: Vec<Duration>,
+    gone: Mutex<HashMap<Uuid, Instant>>,
+}
+
+/// Runs the worker until `shutdown` completes.
+pub async fn run(
+    config: WebhookConfig,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        !config.schedule.is_empty(),
+        "the webhook retry schedule needs at least one attempt"
+    );
+    config.bus.ensure_streams().await?;
+    let ctx = Arc::new(Ctx {
+        http: reqwest::Client::builder()
+            .timeout(config.timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()?,
+        secrets: secrets::SecretCache::new(config.db.clone(), config.encryption_key),
+        schedule: config.schedule.clone(),
+        gone: Mutex::new(HashMap::new()),
+    });
+    // JetStream must not redeliver an event while its delivery is still waiting for an answer.
+    let ack_wait = config.timeout * 2;
+    let consumer = config
+        .bus
+        .events_consumer(CONSUMER, "call.*", ack_wait)
+        .await?;
+    tracing::info!(attempts = config.schedule.len(), "webhook worker starting");
+    let mut lanes = lanes::Lanes::new(config.max_in_flight);
+    let consume = async {
+        loop {
+            let mut messages = match consumer.messages().await {
+                Ok(m) => m,
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot read events; retrying");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    continue;
+                }
+            };
+            while let Some(msg) = messages.next().await {
+                let msg = match msg {
+                    Ok(m) => m,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "event stream");
+                        continue;
+                    }
+                };
+                let event: Envelope = match serde_json::from_slice(&msg.payload) {
+                    Ok(e) => e,
+                    Err(e) => {
+                        tracing::error!(error = %e, "unreadable event dropped");
+                        let _ = msg.ack_with(AckKind::Term).await;
+                        continue;
+                    }
+                };
+                let call_id = event
+                    .data
+                    .get("id")
+                    .and_then(|i| i.as_str())
+                    .and_then(|i| i.parse::<Uuid>().ok());
+                let Some(call_id) = call_id else {
+                    let _ = msg.ack().await;
+                    continue;
+                };
+                let ctx = ctx.clone();
+                lanes.dispatch(
+                    call_id,
+                    (call_id, event, msg),
+                    move |(call_id, event, msg)| {
+                        let ctx = ctx.clone();
+                        async move { handle(&ctx, call_id, event, msg).await }
+                    },
+                );
+            }
+        }
+    };
+    tokio::select! {
+        _ = consume => {}
+        _ = shutdown => {}
+    }
+    tracing::info!("webhook worker stopped");
+    Ok(())
+}
+
+/// Delivers one event of `call_id` (or decides it needs none) and settles it with JetStream.
+async fn handle(ctx: &Ctx, call_id: Uuid, event: Envelope, msg: async_nats::jetstream::Message) {
+    let url = event.data.get("status_callback").and_then(|u| u.as_str());
+    let (Some(url), Some(tenant)) = (url, event.tenant_id) else {
+        let _ = msg.ack().await;
+        return;
+    };
+    if ctx.is_gone(call_id) {
+        let _ = msg.ack().await;
+        return;
+    }
+    let keys = match ctx.secrets.keys(tenant).await {
+        Ok(Some(keys)) => keys,
+        Ok(None) => {
+            tracing::error!(%call_id, %tenant, "no webhook secret for the tenant; event dropped");
+            let _ = msg.ack_with(AckKind::Term).await;
+            return;
+        }
+        Err(e) => {
+            tracing::warn!(%call_id, error = %e, "webhook secret unavailable; retrying in 5 s");
+            let _ = msg
+                .ack_with(AckKind::Nak(Some(Duration::from_secs(5))))
+                .await;
+            return;
+        }
+    };
+    let attempt = msg.info().map(|i| i.delivered.max(1) as u64).unwrap_or(1);
+    let timestamp = time::OffsetDateTime::now_utc().unix_timestamp();
+    let body = msg.payload.to_vec();
+    let signature = irisx_core::webhook::signature_header(&keys, &event.id, timestamp, &body);
+    let headers = delivery::headers(&event.id, timestamp, &signature);
+    match delivery::send(&ctx.http, url, headers, body).await {
+        Outcome::Delivered => {
+            tracing::debug!(%call_id, kind = %event.kind, attempt, "webhook delivered");
+            let _ = msg.ack().await;
+        }
+        Outcome::Gone => {
+            tracing::warn!(%call_id, url, kind = %event.kind, "the receiver answered 410 Gone; no more status callbacks for this call");
+            ctx.mark_gone(call_id);
+            let _ = msg.ack().await;
+        }
+        Outcome::Retry { why, retry_after } => {
+            let jitter = rand::thread_rng().gen_range(-1.0..=1.0);
+            match next_delay(&ctx.schedule, attempt, retry_after, jitter) {
+                Some(delay) => {
+                    tracing::info!(%call_id, url, kind = %event.kind, attempt, %why, retry_in = ?delay, "webhook failed; will retry");
+                    let _ = msg.ack_with(AckKind::Nak(Some(delay))).await;
+                }
+                None => {
+                    tracing::error!(%call_id, url, kind = %event.kind, attempts = attempt, %why, "webhook dropped after its last attempt");
+                    let _ = msg.ack_with(AckKind::Term).await;
+                }
+            }
+        }
+    }
+}
+
+impl Ctx {
+    fn is_gone(&self, call_id: Uuid) -> bool {
+        let gone = self.gone.lock().unwrap_or_else(|p| p.into_inner());
+        gone.get(&call_id)
+            .is_some_and(|at| at.elapsed() < GONE_MEMORY)
+    }
+
+    fn mark_gone(&self, call_id: Uuid) {
+        let mut gone = self.gone.lock().unwrap_or_else(|p| p.into_inner());
+        gone.retain(|_, at| at.elapsed() < GONE_MEMORY);
+        gone.insert(call_id, Instant::now());
+    }
+}
