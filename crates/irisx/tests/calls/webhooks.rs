@@ -33,7 +33,7 @@ impl Delivery {
 type Seen = Arc<Mutex<Vec<Delivery>>>;
 
 /// `/flaky/…` fails the first delivery of `call.answered` (503), `/gone/…` answers 410,
-/// anything else 204.
+/// `/broken/…` always 500, anything else 204.
 async fn receive(
     State(seen): State<Seen>,
     Path(path): Path<String>,
@@ -58,6 +58,8 @@ async fn receive(
     let first_of_its_id = !seen.iter().any(|s| s.id == d.id);
     let answer = if path.starts_with("gone") {
         StatusCode::GONE
+    } else if path.starts_with("broken") {
+        StatusCode::INTERNAL_SERVER_ERROR
     } else if path.starts_with("flaky") && d.kind() == "call.answered" && first_of_its_id {
         StatusCode::SERVICE_UNAVAILABLE
     } else {
@@ -171,6 +173,25 @@ async fn status_callbacks_are_signed_retried_and_stopped_by_410() {
     let gone = deliveries(&seen, "gone");
     assert_eq!(gone.len(), 1, "{gone:#?}");
     assert_eq!(gone[0].kind(), "call.initiated");
+
+    // A receiver that always fails gets each status three times (the schedule's length), then
+    // the worker gives up.
+    let id = p.call(call("broken/4")).await;
+    p.wait_status(&id, &["completed"], 30).await;
+    let per_kind = |d: &[Delivery], k: &str| d.iter().filter(|d| d.kind() == k).count();
+    wait_deliveries(&seen, "broken", |d| {
+        [
+            "call.initiated",
+            "call.ringing",
+            "call.answered",
+            "call.completed",
+        ]
+        .iter()
+        .all(|k| per_kind(d, k) == 3)
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(deliveries(&seen, "broken").len(), 12, "no fourth attempt");
 
     // A call without a status_callback sends nothing; after a rotation both secrets sign.
     let before = seen.lock().unwrap().len();
