@@ -182,6 +182,8 @@ pub struct CallView {
     pub application: Option<Value>,
     /// Application endpoint.
     pub answer_url: Option<String>,
+    /// The hosted application the verbs (or the endpoint) came from.
+    pub application_id: Option<Uuid>,
     /// Status callback.
     pub status_callback: Option<String>,
     /// Ring timeout, seconds.

@@ -75,6 +75,8 @@ pub struct Call {
     pub answered_at: Option<OffsetDateTime>,
     /// When it ended.
     pub ended_at: Option<OffsetDateTime>,
+    /// The hosted application its verbs came from.
+    pub application_id: Option<Uuid>,
 }
 
 impl Call {
@@ -95,6 +97,7 @@ impl From<Call> for CallView {
             from: c.from_uri,
             application: c.application,
             answer_url: c.answer_url,
+            application_id: c.application_id,
             status_callback: c.status_callback,
             timeout: c.timeout_s,
             max_duration: c.max_duration_s,
@@ -117,7 +120,7 @@ impl From<Call> for CallView {
 const COLUMNS: &str = "id, tenant_id, direction, status, to_uri, from_uri, application, answer_url, status_callback, \
     timeout_s, max_duration_s, metadata, idempotency_key, request_hash, orchestrator_id, media_server, carrier_id, \
     leg_id, attempts, verb_index, hangup_requested, hangup_cause, sip_status, reason, duration_s, created_at, \
-    initiated_at, ringing_at, answered_at, ended_at";
+    initiated_at, ringing_at, answered_at, ended_at, application_id";
 
 /// A call to create (status `queued`).
 #[derive(Debug, Clone)]
@@ -146,14 +149,17 @@ pub struct NewCall {
     pub idempotency_key: Option<String>,
     /// Hash of the request body.
     pub request_hash: Option<Vec<u8>>,
+    /// The hosted application its verbs (or answer URL) come from.
+    pub application_id: Option<Uuid>,
 }
 
 /// Inserts an outbound call in status `queued`.
 pub async fn insert(db: impl PgExecutor<'_>, c: &NewCall) -> Result<Call, sqlx::Error> {
     sqlx::query_as(&format!(
         "INSERT INTO calls (id, tenant_id, direction, status, to_uri, from_uri, application, answer_url,
-             status_callback, timeout_s, max_duration_s, metadata, idempotency_key, request_hash)
-         VALUES ($1, $2, 'outbound', 'queued', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+             status_callback, timeout_s, max_duration_s, metadata, idempotency_key, request_hash,
+             application_id)
+         VALUES ($1, $2, 'outbound', 'queued', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
          RETURNING {COLUMNS}"
     ))
     .bind(c.id)
@@ -168,6 +174,7 @@ pub async fn insert(db: impl PgExecutor<'_>, c: &NewCall) -> Result<Call, sqlx::
     .bind(&c.metadata)
     .bind(&c.idempotency_key)
     .bind(&c.request_hash)
+    .bind(c.application_id)
     .fetch_one(db)
     .await
 }

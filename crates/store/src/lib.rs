@@ -5,6 +5,7 @@
 //! `sqlx::Error`s; the API maps constraint violations to 409/422 responses.
 
 pub mod api_keys;
+pub mod applications;
 pub mod audit;
 pub mod calls;
 pub mod carriers;

@@ -22,6 +22,7 @@ use uuid::Uuid;
 use irisx_bus::{CallControl, CallRequest, ControlAction};
 use irisx_core::call::CallView;
 use irisx_core::{CallStatus, Role, verbs};
+use irisx_store::applications;
 use irisx_store::calls::{self, Call, Filters, NewCall};
 
 use crate::auth::Principal;
@@ -82,7 +83,8 @@ pub fn is_sip_uri(s: &str) -> bool {
     })
 }
 
-fn is_http_url(s: &str) -> bool {
+/// Whether `s` is an absolute http(s) URL with a host.
+pub(crate) fn is_http_url(s: &str) -> bool {
     url::Url::parse(s).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
 }
 
@@ -141,11 +143,6 @@ impl Validate for CallInput {
                 "must be an http(s) URL",
             );
         }
-        c.check(
-            "application_id",
-            self.application_id.is_none(),
-            "hosted applications are not available on this platform yet; send `application` or `answer_url`",
-        );
         c.check(
             "timeout",
             self.timeout.is_none_or(|t| (1..=600).contains(&t)),
@@ -279,6 +276,19 @@ pub async fn create(
     {
         return replay(existing, &hash);
     }
+    let hosted = match input.application_id {
+        Some(id) => Some(
+            applications::find(&state.db, tenant_id, id)
+                .await?
+                .ok_or_else(|| {
+                    ApiError::field(
+                        "application_id",
+                        "no application with this id in your account",
+                    )
+                })?,
+        ),
+        None => None,
+    };
     check_limits(&state, tenant_id).await?;
     let defaults = state.config.calls;
     let new = NewCall {
@@ -286,9 +296,17 @@ pub async fn create(
         tenant_id,
         to_uri: input.to.clone().unwrap_or_default(),
         from_uri: input.from.clone().unwrap_or_default(),
-        application: input.application.clone(),
-        answer_url: input.answer_url.clone(),
-        status_callback: input.status_callback.clone(),
+        application: hosted
+            .as_ref()
+            .map_or_else(|| input.application.clone(), |a| a.application.clone()),
+        answer_url: hosted
+            .as_ref()
+            .map_or_else(|| input.answer_url.clone(), |a| a.answer_url.clone()),
+        status_callback: input
+            .status_callback
+            .clone()
+            .or_else(|| hosted.as_ref().and_then(|a| a.status_callback.clone())),
+        application_id: hosted.as_ref().map(|a| a.id),
         timeout_s: input.timeout.unwrap_or(defaults.timeout_s) as i32,
         max_duration_s: input.max_duration.unwrap_or(defaults.max_duration_s) as i32,
         metadata: input

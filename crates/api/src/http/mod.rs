@@ -2,6 +2,7 @@
 //! cross-cutting layers (request ids, tracing, metrics, body limits, panics → 500).
 
 pub mod api_keys;
+pub mod applications;
 pub mod auth;
 pub mod calls;
 pub mod carriers;
@@ -39,6 +40,16 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/auth/password/change", post(auth::password::change))
         .route("/v1/api-keys", post(api_keys::create).get(api_keys::list))
         .route("/v1/api-keys/{id}", delete(api_keys::revoke))
+        .route(
+            "/v1/applications",
+            post(applications::create).get(applications::list),
+        )
+        .route(
+            "/v1/applications/{id}",
+            get(applications::get)
+                .patch(applications::update)
+                .delete(applications::delete),
+        )
         .route("/v1/calls", post(calls::create).get(calls::list))
         .route("/v1/calls/{id}", get(calls::get))
         .route("/v1/calls/{id}/hangup", post(calls::hangup))

@@ -2,6 +2,7 @@
 //! Redis, the embedded switch and sipp as the carrier: Calls API → JetStream → orchestrator →
 //! media server → status and events; CDRs; routing, crankback, limits, idempotency, recovery.
 
+mod applications;
 mod cdrs;
 mod pipeline;
 mod platform;
