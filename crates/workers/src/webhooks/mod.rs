@@ -103,8 +103,9 @@ pub async fn run(
         schedule: config.schedule.clone(),
         gone: Mutex::new(HashMap::new()),
     });
-    // JetStream must not redeliver an event while its delivery is still waiting for an answer.
-    let ack_wait = config.timeout * 2;
+    // JetStream must not redeliver an event while it waits in its call's lane or for an answer:
+    // a call has at most a handful of statuses, each waiting at most `timeout`.
+    let ack_wait = config.timeout * 8;
     let consumer = config
         .bus
         .events_consumer(CONSUMER, "call.*", ack_wait)
