@@ -169,11 +169,12 @@ async fn a_carrier_calls_per_second_limit_spreads_a_burst() {
         (1.5..6.0).contains(&spread),
         "six calls at 2 per second span about 2 s, not {spread} s"
     );
-    // Within any one second, at most 2 + 1 calls start (the burst, then the pace).
-    for w in answered.windows(4) {
+    // The burst of two, then one every half second: any five span at least 1.5 s (1 s here,
+    // leaving room for answer-time jitter; unpaced, all six start within a few ms).
+    for w in answered.windows(5) {
         assert!(
-            (w[3] - w[0]).as_seconds_f64() > 0.9,
-            "four calls within a second: {answered:?}"
+            (w[4] - w[0]).as_seconds_f64() > 1.0,
+            "five calls within a second: {answered:?}"
         );
     }
 
