@@ -28,6 +28,7 @@
 //! | `IRISX_TENANT_CPS` | `10` (new calls per second per tenant, unless the tenant has its own limit) |
 //! | `IRISX_ORCHESTRATOR_LEASE_SECS` | `15` (silence after which another orchestrator adopts a stopped one's calls) |
 //! | `IRISX_CDR_ACK_WAIT_SECS` | `30` (a hangup taken by a cdr worker that died is handed to another after this) |
+//! | `IRISX_OUTBOUND_HTTP_PUBLIC_ONLY` | `false` (refuse answer URLs and status callbacks at loopback, private and other non-public addresses: set it when tenants are not trusted) |
 //! | `IRISX_WEBHOOK_RETRY_SCHEDULE` | `0,5,300,1800,7200,18000,36000,36000` (seconds before each delivery attempt of a status callback) |
 //! | `IRISX_LOG_FORMAT` | `text` (or `json`) |
 //! | `RUST_LOG` | `info` |
@@ -68,6 +69,7 @@ pub struct Settings {
     /// Seconds before an unacknowledged hangup is redelivered to a cdr worker.
     pub cdr_ack_wait_secs: u64,
     pub webhook_retry_schedule: Option<String>,
+    pub outbound_http_public_only: bool,
 }
 
 fn var(name: &str, default: &str) -> String {
@@ -130,6 +132,7 @@ impl Settings {
             tenant_cps: parsed("IRISX_TENANT_CPS", 10)?,
             orchestrator_lease_secs: parsed("IRISX_ORCHESTRATOR_LEASE_SECS", 15)?,
             cdr_ack_wait_secs: parsed("IRISX_CDR_ACK_WAIT_SECS", 30)?,
+            outbound_http_public_only: parsed("IRISX_OUTBOUND_HTTP_PUBLIC_ONLY", false)?,
             webhook_retry_schedule: std::env::var("IRISX_WEBHOOK_RETRY_SCHEDULE")
                 .ok()
                 .filter(|v| !v.trim().is_empty()),

@@ -104,6 +104,7 @@ fn webhook_config(
     key: [u8; 32],
 ) -> anyhow::Result<irisx_workers::webhooks::WebhookConfig> {
     let mut c = irisx_workers::webhooks::WebhookConfig::new(db, bus, key);
+    c.public_only = settings.outbound_http_public_only;
     if let Some(schedule) = settings.webhook_schedule()? {
         c.schedule = schedule;
     }
@@ -132,6 +133,7 @@ fn orchestrator_config(
         key,
     );
     c.lease = std::time::Duration::from_secs(settings.orchestrator_lease_secs.max(1));
+    c.public_only = settings.outbound_http_public_only;
     Ok(c)
 }
 

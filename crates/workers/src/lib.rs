@@ -7,11 +7,13 @@
 //! - [`webhooks`]: POSTs calls' status changes to their `status_callback`, signed, with retries.
 //! - [`capture`]: the hangup capture both of them run against every media server.
 //! - [`media`]: the media server list.
+//! - [`outbound_http`]: clients for customers' endpoints, optionally refusing private addresses.
 
 pub mod capture;
 pub mod cdr;
 pub mod media;
 pub mod orchestrator;
+pub mod outbound_http;
 pub mod webhooks;
 
 pub use media::MediaServer;

@@ -242,3 +242,41 @@ async fn only_administrators_read_the_webhook_secret() {
         .unwrap();
     assert_eq!(r.status(), 403);
 }
+
+/// With `IRISX_OUTBOUND_HTTP_PUBLIC_ONLY`, a status callback or answer URL on a loopback or
+/// private address is refused: nothing reaches the receiver, and the call says why.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn private_endpoints_are_refused_when_only_public_ones_are_allowed() {
+    let (base, seen) = receiver().await;
+    let p = Platform::up_with(
+        "hookpub",
+        &[
+            ("IRISX_OUTBOUND_HTTP_PUBLIC_ONLY", "true"),
+            ("IRISX_WEBHOOK_RETRY_SCHEDULE", "0,1"),
+        ],
+    )
+    .await;
+    let (port, _uas) = peer("uas");
+    p.carrier("pub-only", port, "1555", 0.01).await;
+    let id = p
+        .call(json!({"to": "+15551234567", "from": "+15550001111",
+                     "status_callback": format!("{base}/private/1"),
+                     "application": [{"verb": "hangup"}]}))
+        .await;
+    p.wait_status(&id, &["completed"], 30).await;
+    // The answer URL: by name (localhost) and by address.
+    let host = base.replace("127.0.0.1", "localhost");
+    for url in [format!("{host}/app"), format!("{base}/app")] {
+        let id = p
+            .call(json!({"to": "+15551234567", "from": "+15550001111", "answer_url": url}))
+            .await;
+        let c = p.wait_status(&id, &["completed", "failed"], 30).await;
+        let reason = c["reason"].as_str().unwrap_or_default();
+        assert!(
+            reason.contains("non-public") || reason.contains("no public address"),
+            "{c}"
+        );
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(seen.lock().unwrap().is_empty(), "nothing was sent");
+}

@@ -59,6 +59,8 @@ async fn load(task: &CallTask) -> Result<Vec<Verb>, String> {
     let Some(url) = &task.call.answer_url else {
         return Err("the call has no application".into());
     };
+    crate::outbound_http::check_url(url, task.ctx.public_only)
+        .map_err(|why| format!("answer_url {why}"))?;
     let c = &task.call;
     let body = json!({
         "call_id": c.id, "tenant_id": c.tenant_id, "direction": c.direction,
@@ -71,7 +73,12 @@ async fn load(task: &CallTask) -> Result<Vec<Verb>, String> {
         .json(&body)
         .send()
         .await
-        .map_err(|e| format!("answer_url {url} unreachable: {e}"))?;
+        .map_err(|e| {
+            format!(
+                "answer_url {url} unreachable: {}",
+                crate::outbound_http::describe(&e)
+            )
+        })?;
     if !resp.status().is_success() {
         return Err(format!(
             "answer_url {url} answered HTTP {}",

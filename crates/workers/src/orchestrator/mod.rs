@@ -55,10 +55,12 @@ pub struct OrchestratorConfig {
     pub lease: Duration,
     /// Most call requests being started at once (calls in progress are not limited).
     pub max_starting: usize,
+    /// Refuse answer URLs at non-public addresses (see [`crate::outbound_http`]).
+    pub public_only: bool,
 }
 
 impl OrchestratorConfig {
-    /// Defaults: 15 s lease, 64 requests starting at once.
+    /// Defaults: 15 s lease, 64 requests starting at once, answer URLs at any address.
     pub fn new(
         db: PgPool,
         bus: Bus,
@@ -72,6 +74,7 @@ impl OrchestratorConfig {
             encryption_key,
             lease: Duration::from_secs(15),
             max_starting: 64,
+            public_only: false,
         }
     }
 }
@@ -85,6 +88,7 @@ pub(crate) struct Ctx {
     registry: Registry,
     key: [u8; 32],
     http: reqwest::Client,
+    public_only: bool,
 }
 
 impl Ctx {
@@ -140,9 +144,8 @@ pub async fn run(
         pool: MediaPool::new(&config.media_servers),
         registry: Registry::default(),
         key: config.encryption_key,
-        http: reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
-            .build()?,
+        http: crate::outbound_http::client(Duration::from_secs(10), config.public_only, true)?,
+        public_only: config.public_only,
     });
     irisx_store::orchestrators::heartbeat(&ctx.db, ctx.id).await?;
     let _ = irisx_store::orchestrators::prune(&ctx.db).await;

@@ -67,7 +67,7 @@ pub async fn send(http: &reqwest::Client, url: &str, headers: HeaderMap, body: V
             why: if e.is_timeout() {
                 "no answer within the timeout".to_owned()
             } else {
-                format!("unreachable: {e}")
+                format!("unreachable: {}", crate::outbound_http::describe(&e))
             },
             retry_after: None,
         },

@@ -53,10 +53,13 @@ pub struct WebhookConfig {
     pub timeout: Duration,
     /// Most deliveries in flight at once.
     pub max_in_flight: usize,
+    /// Refuse receivers at non-public addresses (see [`crate::outbound_http`]).
+    pub public_only: bool,
 }
 
 impl WebhookConfig {
-    /// Defaults: the Standard Webhooks schedule, a 15 s timeout, 64 deliveries at once.
+    /// Defaults: the Standard Webhooks schedule, a 15 s timeout, 64 deliveries at once, any
+    /// address.
     pub fn new(db: PgPool, bus: Bus, encryption_key: [u8; 32]) -> WebhookConfig {
         WebhookConfig {
             db,
@@ -65,6 +68,7 @@ impl WebhookConfig {
             schedule: default_schedule(),
             timeout: Duration::from_secs(15),
             max_in_flight: 64,
+            public_only: false,
         }
     }
 }
@@ -79,6 +83,7 @@ pub fn default_schedule() -> Vec<Duration> {
 
 struct Ctx {
     http: reqwest::Client,
+    public_only: bool,
     secrets: secrets::SecretCache,
     schedule: Vec<Duration>,
     gone: Mutex<HashMap<Uuid, Instant>>,
@@ -95,10 +100,8 @@ pub async fn run(
     );
     config.bus.ensure_streams().await?;
     let ctx = Arc::new(Ctx {
-        http: reqwest::Client::builder()
-            .timeout(config.timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()?,
+        http: crate::outbound_http::client(config.timeout, config.public_only, false)?,
+        public_only: config.public_only,
         secrets: secrets::SecretCache::new(config.db.clone(), config.encryption_key),
         schedule: config.schedule.clone(),
         gone: Mutex::new(HashMap::new()),
@@ -176,6 +179,11 @@ async fn handle(ctx: &Ctx, call_id: Uuid, event: Envelope, msg: async_nats::jets
     };
     if ctx.is_gone(call_id) {
         let _ = msg.ack().await;
+        return;
+    }
+    if let Err(why) = crate::outbound_http::check_url(url, ctx.public_only) {
+        tracing::error!(%call_id, kind = %event.kind, %why, "status callback not sent");
+        let _ = msg.ack_with(AckKind::Term).await;
         return;
     }
     let keys = match ctx.secrets.keys(tenant).await {
