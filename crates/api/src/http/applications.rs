@@ -56,7 +56,11 @@ impl Validate for ApplicationInput {
             "give either `application` or `answer_url`, not both",
         );
         if let Some(url) = &self.answer_url {
-            c.check("answer_url", is_http_url(url), "must be an http(s) URL");
+            c.check(
+                "answer_url",
+                is_http_url(url),
+                "must be an http(s) URL of at most 2,048 characters",
+            );
         }
         if let Some(url) = self.status_callback.as_deref().filter(|u| !u.is_empty()) {
             c.check(

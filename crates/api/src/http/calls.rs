@@ -83,9 +83,11 @@ pub fn is_sip_uri(s: &str) -> bool {
     })
 }
 
-/// Whether `s` is an absolute http(s) URL with a host.
+/// Whether `s` is an absolute http(s) URL with a host, at most 2,048 characters.
 pub(crate) fn is_http_url(s: &str) -> bool {
-    url::Url::parse(s).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+    s.len() <= 2048
+        && url::Url::parse(s)
+            .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
 }
 
 impl Validate for CallInput {
@@ -134,13 +136,17 @@ impl Validate for CallInput {
             "give exactly one of `application`, `application_id` or `answer_url`",
         );
         if let Some(url) = &self.answer_url {
-            c.check("answer_url", is_http_url(url), "must be an http(s) URL");
+            c.check(
+                "answer_url",
+                is_http_url(url),
+                "must be an http(s) URL of at most 2,048 characters",
+            );
         }
         if let Some(url) = &self.status_callback {
             c.check(
                 "status_callback",
                 is_http_url(url),
-                "must be an http(s) URL",
+                "must be an http(s) URL of at most 2,048 characters",
             );
         }
         c.check(

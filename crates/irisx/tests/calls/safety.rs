@@ -39,6 +39,11 @@ async fn bad_requests_get_clear_errors() {
             json!({"to": "+15551234567", "from": "+15550001111", "application": [{"verb": "hangup"}], "timeout": 0}),
             "timeout",
         ),
+        (
+            json!({"to": "+15551234567", "from": "+15550001111", "application": [{"verb": "hangup"}],
+                   "status_callback": format!("https://hooks.example/{}", "x".repeat(2100))}),
+            "status_callback",
+        ),
     ] {
         let (s, problem) = p.post("/v1/calls", body.clone()).await;
         assert_eq!(s, 422, "{body} → {problem}");
