@@ -196,16 +196,24 @@ impl Bus {
     }
 
     /// A durable pull consumer of `EVENTS` that sees only events of type `kinds` (a subject
-    /// token pattern such as `call.*`), for every tenant.
+    /// token pattern such as `call.*`), for every tenant. Made the first time, it starts with
+    /// the events stored since `since`, not the stream's whole history (days of events a new
+    /// kind of consumer must not replay); afterwards it resumes where it stopped.
     pub async fn events_consumer(
         &self,
         name: &str,
         kinds: &str,
         ack_wait: Duration,
+        since: time::OffsetDateTime,
     ) -> Result<consumer::PullConsumer, BusError> {
         let filter = format!("{}.*.{kinds}", self.names.events_prefix);
-        self.durable_consumer_of(&self.names.events_stream, name, ack_wait, Some(filter))
-            .await
+        self.durable_consumer_of(
+            &self.names.events_stream,
+            name,
+            ack_wait,
+            Some((filter, since)),
+        )
+        .await
     }
 
     async fn durable_consumer_of(
@@ -213,8 +221,15 @@ impl Bus {
         stream: &str,
         name: &str,
         ack_wait: Duration,
-        filter: Option<String>,
+        filter: Option<(String, time::OffsetDateTime)>,
     ) -> Result<consumer::PullConsumer, BusError> {
+        let (filter_subject, deliver_policy) = match filter {
+            Some((subject, since)) => (
+                subject,
+                consumer::DeliverPolicy::ByStartTime { start_time: since },
+            ),
+            None => (String::new(), consumer::DeliverPolicy::All),
+        };
         let fail = |e: &dyn std::fmt::Display| BusError::Consumer {
             name: name.to_owned(),
             message: e.to_string(),
@@ -227,7 +242,8 @@ impl Bus {
                 ack_policy: consumer::AckPolicy::Explicit,
                 ack_wait,
                 max_ack_pending: 10_000,
-                filter_subject: filter.unwrap_or_default(),
+                filter_subject,
+                deliver_policy,
                 ..Default::default()
             },
         )

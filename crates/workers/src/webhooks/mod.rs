@@ -109,9 +109,12 @@ pub async fn run(
     // JetStream must not redeliver an event while it waits in its call's lane or for an answer:
     // a call has at most a handful of statuses, each waiting at most `timeout`.
     let ack_wait = config.timeout * 8;
+    // Made for the first time, the consumer starts a minute back, not at the stream's
+    // beginning (days of calls that never had a webhook worker are not called back now).
+    let since = time::OffsetDateTime::now_utc() - time::Duration::minutes(1);
     let consumer = config
         .bus
-        .events_consumer(CONSUMER, "call.*", ack_wait)
+        .events_consumer(CONSUMER, "call.*", ack_wait, since)
         .await?;
     tracing::info!(attempts = config.schedule.len(), "webhook worker starting");
     let mut lanes = lanes::Lanes::new(config.max_in_flight);
