@@ -92,6 +92,19 @@ impl CallStatus {
         }
     }
 
+    /// The status-callback event this status belongs to (`status_callback_events`):
+    /// `initiated`, `ringing`, `answered`, or `completed` for every final status (as Twilio
+    /// groups them); `None` for `queued`.
+    pub fn callback_event(self) -> Option<&'static str> {
+        match self {
+            CallStatus::Queued => None,
+            CallStatus::Initiated => Some("initiated"),
+            CallStatus::Ringing => Some("ringing"),
+            CallStatus::Answered => Some("answered"),
+            _ => Some("completed"),
+        }
+    }
+
     /// The event type published when a call reaches this status (`call.no-answer`, …).
     pub fn event_type(self) -> String {
         format!("call.{}", self.as_str())
@@ -186,6 +199,9 @@ pub struct CallView {
     pub application_id: Option<Uuid>,
     /// Status callback.
     pub status_callback: Option<String>,
+    /// Which statuses are posted to it (`initiated`, `ringing`, `answered`, `completed`);
+    /// `None`: all of them.
+    pub status_callback_events: Option<Vec<String>>,
     /// Ring timeout, seconds.
     pub timeout: i32,
     /// Longest duration, seconds.

@@ -20,23 +20,26 @@ pub struct Application {
     pub answer_url: Option<String>,
     /// Default status callback of its calls.
     pub status_callback: Option<String>,
+    /// Default statuses posted to it (`None`: all).
+    pub status_callback_events: Option<Vec<String>>,
     /// Created.
     pub created_at: OffsetDateTime,
     /// Last changed.
     pub updated_at: OffsetDateTime,
 }
 
-const COLUMNS: &str =
-    "id, tenant_id, name, application, answer_url, status_callback, created_at, updated_at";
+const COLUMNS: &str = "id, tenant_id, name, application, answer_url, status_callback, \
+    status_callback_events, created_at, updated_at";
 
 /// Inserts `a`, or replaces the tenant's application with its id (the name, the source and
 /// the callback; `updated_at` moves).
 pub async fn upsert(db: impl PgExecutor<'_>, a: &Application) -> Result<Application, sqlx::Error> {
     sqlx::query_as(&format!(
-        "INSERT INTO applications (id, tenant_id, name, application, answer_url, status_callback)
-         VALUES ($1, $2, $3, $4, $5, $6)
+        "INSERT INTO applications (id, tenant_id, name, application, answer_url, status_callback,
+             status_callback_events)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
          ON CONFLICT (id) DO UPDATE SET name = $3, application = $4, answer_url = $5,
-             status_callback = $6, updated_at = now()
+             status_callback = $6, status_callback_events = $7, updated_at = now()
            WHERE applications.tenant_id = $2
          RETURNING {COLUMNS}"
     ))
@@ -46,6 +49,7 @@ pub async fn upsert(db: impl PgExecutor<'_>, a: &Application) -> Result<Applicat
     .bind(&a.application)
     .bind(&a.answer_url)
     .bind(&a.status_callback)
+    .bind(&a.status_callback_events)
     .fetch_one(db)
     .await
 }

@@ -77,6 +77,8 @@ pub struct Call {
     pub ended_at: Option<OffsetDateTime>,
     /// The hosted application its verbs came from.
     pub application_id: Option<Uuid>,
+    /// Statuses posted to the status callback (`None`: all).
+    pub status_callback_events: Option<Vec<String>>,
 }
 
 impl Call {
@@ -99,6 +101,7 @@ impl From<Call> for CallView {
             answer_url: c.answer_url,
             application_id: c.application_id,
             status_callback: c.status_callback,
+            status_callback_events: c.status_callback_events,
             timeout: c.timeout_s,
             max_duration: c.max_duration_s,
             metadata: c.metadata,
@@ -120,7 +123,7 @@ impl From<Call> for CallView {
 const COLUMNS: &str = "id, tenant_id, direction, status, to_uri, from_uri, application, answer_url, status_callback, \
     timeout_s, max_duration_s, metadata, idempotency_key, request_hash, orchestrator_id, media_server, carrier_id, \
     leg_id, attempts, verb_index, hangup_requested, hangup_cause, sip_status, reason, duration_s, created_at, \
-    initiated_at, ringing_at, answered_at, ended_at, application_id";
+    initiated_at, ringing_at, answered_at, ended_at, application_id, status_callback_events";
 
 /// A call to create (status `queued`).
 #[derive(Debug, Clone)]
@@ -151,6 +154,8 @@ pub struct NewCall {
     pub request_hash: Option<Vec<u8>>,
     /// The hosted application its verbs (or answer URL) come from.
     pub application_id: Option<Uuid>,
+    /// Statuses posted to the status callback (`None`: all).
+    pub status_callback_events: Option<Vec<String>>,
 }
 
 /// Inserts an outbound call in status `queued`.
@@ -158,8 +163,8 @@ pub async fn insert(db: impl PgExecutor<'_>, c: &NewCall) -> Result<Call, sqlx::
     sqlx::query_as(&format!(
         "INSERT INTO calls (id, tenant_id, direction, status, to_uri, from_uri, application, answer_url,
              status_callback, timeout_s, max_duration_s, metadata, idempotency_key, request_hash,
-             application_id)
-         VALUES ($1, $2, 'outbound', 'queued', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+             application_id, status_callback_events)
+         VALUES ($1, $2, 'outbound', 'queued', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
          RETURNING {COLUMNS}"
     ))
     .bind(c.id)
@@ -175,6 +180,7 @@ pub async fn insert(db: impl PgExecutor<'_>, c: &NewCall) -> Result<Call, sqlx::
     .bind(&c.idempotency_key)
     .bind(&c.request_hash)
     .bind(c.application_id)
+    .bind(&c.status_callback_events)
     .fetch_one(db)
     .await
 }

@@ -19,7 +19,7 @@ use irisx_store::applications::{self, Application};
 use crate::auth::Principal;
 use crate::error::{ApiError, FieldError, ResultExt};
 use crate::extract::{ApiJson, ApiQuery};
-use crate::http::calls::is_http_url;
+use crate::http::calls::{check_callback_events, is_http_url};
 use crate::pagination::{Page, PageParams};
 use crate::state::AppState;
 use crate::validate::{Checks, Validate};
@@ -37,6 +37,9 @@ pub struct ApplicationInput {
     pub answer_url: Option<String>,
     /// Where its calls' status changes are posted unless a call names its own (`""` clears).
     pub status_callback: Option<String>,
+    /// Which of them by default: some of `initiated`, `ringing`, `answered`, `completed`
+    /// (`[]`: all).
+    pub status_callback_events: Option<Vec<String>>,
 }
 
 impl Validate for ApplicationInput {
@@ -62,6 +65,7 @@ impl Validate for ApplicationInput {
                 "must be an http(s) URL of at most 2,048 characters",
             );
         }
+        check_callback_events(&mut c, self.status_callback_events.as_deref(), true);
         if let Some(url) = self.status_callback.as_deref().filter(|u| !u.is_empty()) {
             c.check(
                 "status_callback",
@@ -92,6 +96,8 @@ pub struct ApplicationView {
     pub answer_url: Option<String>,
     /// Default status callback of its calls.
     pub status_callback: Option<String>,
+    /// Which statuses it gets by default (`null`: all).
+    pub status_callback_events: Option<Vec<String>>,
     /// Created.
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
@@ -108,6 +114,7 @@ impl From<Application> for ApplicationView {
             application: a.application,
             answer_url: a.answer_url,
             status_callback: a.status_callback,
+            status_callback_events: a.status_callback_events,
             created_at: a.created_at,
             updated_at: a.updated_at,
         }
@@ -137,6 +144,9 @@ fn apply(a: &mut Application, input: ApplicationInput) {
     }
     if let Some(cb) = input.status_callback {
         a.status_callback = (!cb.is_empty()).then_some(cb);
+    }
+    if let Some(events) = input.status_callback_events {
+        a.status_callback_events = (!events.is_empty()).then_some(events);
     }
 }
 
@@ -179,6 +189,7 @@ pub async fn create(
         application: None,
         answer_url: None,
         status_callback: None,
+        status_callback_events: None,
         created_at: now,
         updated_at: now,
     };

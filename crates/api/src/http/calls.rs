@@ -51,6 +51,9 @@ pub struct CallInput {
     pub answer_url: Option<String>,
     /// Where call status changes are posted.
     pub status_callback: Option<String>,
+    /// Which of them: any of `initiated`, `ringing`, `answered`, `completed` (every final
+    /// status); all when omitted.
+    pub status_callback_events: Option<Vec<String>>,
     /// Seconds to ring before giving up (1–600, default 60).
     pub timeout: Option<u32>,
     /// Longest call once answered, seconds (1–86,400, default 14,400).
@@ -81,6 +84,20 @@ pub fn is_sip_uri(s: &str) -> bool {
                 .chars()
                 .any(|c| c.is_whitespace() || c.is_control() || "<>\"{}|".contains(c))
     })
+}
+
+/// The events `status_callback_events` may name.
+pub(crate) const CALLBACK_EVENTS: [&str; 4] = ["initiated", "ringing", "answered", "completed"];
+
+/// Checks a `status_callback_events` list: known names; empty only if `empty_ok`.
+pub(crate) fn check_callback_events(c: &mut Checks, events: Option<&[String]>, empty_ok: bool) {
+    let Some(events) = events else { return };
+    c.check(
+        "status_callback_events",
+        (empty_ok || !events.is_empty())
+            && events.iter().all(|e| CALLBACK_EVENTS.contains(&e.as_str())),
+        "must list some of initiated, ringing, answered, completed",
+    );
 }
 
 /// Whether `s` is an absolute http(s) URL with a host, at most 2,048 characters.
@@ -149,6 +166,7 @@ impl Validate for CallInput {
                 "must be an http(s) URL of at most 2,048 characters",
             );
         }
+        check_callback_events(&mut c, self.status_callback_events.as_deref(), false);
         c.check(
             "timeout",
             self.timeout.is_none_or(|t| (1..=600).contains(&t)),
@@ -312,6 +330,13 @@ pub async fn create(
             .status_callback
             .clone()
             .or_else(|| hosted.as_ref().and_then(|a| a.status_callback.clone())),
+        status_callback_events: match &input.status_callback_events {
+            Some(events) => Some(events.clone()),
+            None if input.status_callback.is_none() => hosted
+                .as_ref()
+                .and_then(|a| a.status_callback_events.clone()),
+            None => None,
+        },
         application_id: hosted.as_ref().map(|a| a.id),
         timeout_s: input.timeout.unwrap_or(defaults.timeout_s) as i32,
         max_duration_s: input.max_duration.unwrap_or(defaults.max_duration_s) as i32,

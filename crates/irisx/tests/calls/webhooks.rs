@@ -280,3 +280,67 @@ async fn private_endpoints_are_refused_when_only_public_ones_are_allowed() {
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert!(seen.lock().unwrap().is_empty(), "nothing was sent");
 }
+
+/// `status_callback_events` picks statuses (`completed` covers every final one); an
+/// application's list is the default of its calls.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_the_statuses_asked_for_are_posted() {
+    let (base, seen) = receiver().await;
+    let p = Platform::up("hookpick").await;
+    let (port, _uas) = peer("uas");
+    p.carrier("pick", port, "1555", 0.01).await;
+    let (s, r) = p
+        .post(
+            "/v1/calls",
+            json!({"to": "+15551234567", "from": "+15550001111", "application": [{"verb": "hangup"}],
+                   "status_callback": format!("{base}/x"), "status_callback_events": ["finished"]}),
+        )
+        .await;
+    assert_eq!(s, 422, "{r}");
+
+    let id = p
+        .call(json!({"to": "+15551234567", "from": "+15550001111", "application": [{"verb": "hangup"}],
+                     "status_callback": format!("{base}/final-only/1"),
+                     "status_callback_events": ["completed"]}))
+        .await;
+    p.wait_status(&id, &["completed"], 30).await;
+
+    let (s, app) = p
+        .post(
+            "/v1/applications",
+            json!({"name": "picky", "application": [{"verb": "pause", "length": 1}],
+                   "status_callback": format!("{base}/app-default/2"),
+                   "status_callback_events": ["answered", "completed"]}),
+        )
+        .await;
+    assert_eq!(s, 201, "{app}");
+    let (s, call) = p
+        .post(
+            "/v1/calls",
+            json!({"to": "+15551234567", "from": "+15550001111", "application_id": app["id"]}),
+        )
+        .await;
+    assert_eq!(s, 202, "{call}");
+    assert_eq!(
+        call["status_callback_events"],
+        json!(["answered", "completed"])
+    );
+    p.wait_status(call["id"].as_str().unwrap(), &["completed"], 30)
+        .await;
+
+    let final_only = wait_deliveries(&seen, "final-only", |d| !d.is_empty()).await;
+    let by_app = wait_deliveries(&seen, "app-default", |d| d.len() >= 2).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let kinds = |prefix: &str| -> Vec<String> {
+        deliveries(&seen, prefix)
+            .iter()
+            .map(Delivery::kind)
+            .collect()
+    };
+    assert_eq!(kinds("final-only"), ["call.completed"], "{final_only:#?}");
+    assert_eq!(
+        kinds("app-default"),
+        ["call.answered", "call.completed"],
+        "{by_app:#?}"
+    );
+}

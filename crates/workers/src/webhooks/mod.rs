@@ -180,7 +180,7 @@ async fn handle(ctx: &Ctx, call_id: Uuid, event: Envelope, msg: async_nats::jets
         let _ = msg.ack().await;
         return;
     };
-    if ctx.is_gone(call_id) {
+    if ctx.is_gone(call_id) || !wanted(&event) {
         let _ = msg.ack().await;
         return;
     }
@@ -235,6 +235,24 @@ async fn handle(ctx: &Ctx, call_id: Uuid, event: Envelope, msg: async_nats::jets
     }
 }
 
+/// Whether the call asked for this status (`status_callback_events`; all when it did not say).
+fn wanted(event: &Envelope) -> bool {
+    let Some(events) = event
+        .data
+        .get("status_callback_events")
+        .and_then(|v| v.as_array())
+    else {
+        return true;
+    };
+    let group = event
+        .data
+        .get("status")
+        .and_then(|s| s.as_str())
+        .and_then(|s| s.parse::<irisx_core::CallStatus>().ok())
+        .and_then(irisx_core::CallStatus::callback_event);
+    group.is_some_and(|g| events.iter().any(|e| e.as_str() == Some(g)))
+}
+
 impl Ctx {
     fn is_gone(&self, call_id: Uuid) -> bool {
         let gone = self.gone.lock().unwrap_or_else(|p| p.into_inner());
@@ -246,5 +264,35 @@ impl Ctx {
         let mut gone = self.gone.lock().unwrap_or_else(|p| p.into_inner());
         gone.retain(|_, at| at.elapsed() < GONE_MEMORY);
         gone.insert(call_id, Instant::now());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(status: &str, events: serde_json::Value) -> Envelope {
+        Envelope {
+            id: format!("call.{status}:x"),
+            kind: format!("call.{status}"),
+            tenant_id: None,
+            occurred_at: time::OffsetDateTime::now_utc(),
+            data: serde_json::json!({"status": status, "status_callback_events": events}),
+        }
+    }
+
+    #[test]
+    fn only_the_statuses_asked_for_are_sent() {
+        let all = serde_json::Value::Null;
+        let done = serde_json::json!(["completed"]);
+        assert!(wanted(&event("ringing", all)));
+        assert!(!wanted(&event("ringing", done.clone())));
+        for final_status in ["completed", "busy", "no-answer", "failed", "canceled"] {
+            assert!(wanted(&event(final_status, done.clone())), "{final_status}");
+        }
+        let early = serde_json::json!(["initiated", "answered"]);
+        assert!(wanted(&event("initiated", early.clone())));
+        assert!(wanted(&event("answered", early.clone())));
+        assert!(!wanted(&event("completed", early)));
     }
 }
