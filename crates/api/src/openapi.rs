@@ -48,6 +48,7 @@ use crate::http;
         http::carriers::get_rates,
         http::webhooks::get_secret,
         http::webhooks::rotate_secret,
+        http::webhooks::call_attempts,
         http::health::healthz,
         http::health::readyz,
     ),
@@ -61,7 +62,7 @@ use crate::http;
         (name = "calls", description = "Place, follow and hang up phone calls"),
         (name = "cdrs", description = "Call detail records: one per call leg, with cost; JSON or CSV"),
         (name = "carriers", description = "SIP trunks (platform and bring-your-own) and their rate decks"),
-        (name = "webhooks", description = "The secret that signs status callbacks (Standard Webhooks)"),
+        (name = "webhooks", description = "Status callbacks: the secret that signs them (Standard Webhooks) and how each delivery went"),
         (name = "health", description = "Liveness and readiness"),
     )
 )]

@@ -18,6 +18,7 @@ pub mod prices;
 pub mod refresh_tokens;
 pub mod tenants;
 pub mod users;
+pub mod webhook_attempts;
 pub mod webhook_secrets;
 
 pub use database::{MIGRATOR, connect, create_database_if_missing, drop_database, migrate};

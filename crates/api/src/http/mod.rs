@@ -53,6 +53,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/calls", post(calls::create).get(calls::list))
         .route("/v1/calls/{id}", get(calls::get))
         .route("/v1/calls/{id}/hangup", post(calls::hangup))
+        .route("/v1/calls/{id}/webhooks", get(webhooks::call_attempts))
         .route("/v1/cdrs", get(cdrs::list))
         .route("/v1/carriers", post(carriers::create).get(carriers::list))
         .route(

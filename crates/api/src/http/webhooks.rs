@@ -2,14 +2,17 @@
 //! the Standard Webhooks specification defines it. Administrators of the account read it
 //! (it is made on first use) and rotate it; after a rotation the old secret keeps signing for
 //! 24 hours beside the new one, so receivers can switch over without rejecting a delivery.
+//! `/v1/calls/{id}/webhooks` shows how each status callback of a call went.
 
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use serde::Serialize;
 use time::OffsetDateTime;
 use utoipa::ToSchema;
+use uuid::Uuid;
 
 use irisx_core::Role;
+use irisx_store::webhook_attempts;
 use irisx_store::webhook_secrets::{self, Secrets};
 
 use crate::auth::Principal;
@@ -71,4 +74,70 @@ pub async fn rotate_secret(
         .await?
         .ok_or_else(|| ApiError::NotFound("account not found".into()))?;
     Ok(Json(current(&state, &principal).await?))
+}
+
+/// One delivery attempt of a status callback.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WebhookAttemptView {
+    /// The event (`webhook-id`).
+    pub event_id: String,
+    /// `call.answered`, ….
+    #[serde(rename = "type")]
+    pub event_type: String,
+    /// Where it was sent.
+    pub url: String,
+    /// 1 for the first delivery.
+    pub attempt: i32,
+    /// `delivered`, `gone` (410), `retrying`, `dropped` (the last attempt failed) or `refused`
+    /// (the URL is not allowed on this platform).
+    pub outcome: String,
+    /// The receiver's HTTP status, if it answered.
+    pub status_code: Option<i32>,
+    /// What went wrong.
+    pub error: Option<String>,
+    /// How long the attempt took.
+    pub duration_ms: i32,
+    /// When it was made.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+/// The attempts of a call, oldest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WebhookAttempts {
+    /// At most 500.
+    pub data: Vec<WebhookAttemptView>,
+}
+
+/// Lists the status-callback deliveries of a call and how each went (kept 30 days).
+#[utoipa::path(get, path = "/v1/calls/{id}/webhooks", tag = "webhooks", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Call id")),
+    responses((status = 200, body = WebhookAttempts), (status = 404, body = crate::error::Problem)))]
+pub async fn call_attempts(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(id): Path<String>,
+) -> Result<Json<WebhookAttempts>, ApiError> {
+    let not_found = || ApiError::NotFound(format!("no call {id}"));
+    let call_id: Uuid = id.parse().map_err(|_| not_found())?;
+    irisx_store::calls::find(&state.db, principal.tenant_id, call_id)
+        .await?
+        .ok_or_else(not_found)?;
+    let rows = webhook_attempts::for_call(&state.db, principal.tenant_id, call_id).await?;
+    Ok(Json(WebhookAttempts {
+        data: rows
+            .into_iter()
+            .map(|a| WebhookAttemptView {
+                event_id: a.event_id,
+                event_type: a.event_type,
+                url: a.url,
+                attempt: a.attempt,
+                outcome: a.outcome,
+                status_code: a.status_code,
+                error: a.error,
+                duration_ms: a.duration_ms,
+                created_at: a.created_at,
+            })
+            .collect(),
+    }))
 }

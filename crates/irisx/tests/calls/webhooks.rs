@@ -165,6 +165,31 @@ async fn status_callbacks_are_signed_retried_and_stopped_by_410() {
         "a retry keeps its webhook-id"
     );
     assert!(answered[1].timestamp >= answered[0].timestamp);
+    // The customer can see how each delivery went.
+    let (s, attempts) = p.get(&format!("/v1/calls/{id}/webhooks")).await;
+    assert_eq!(s, 200, "{attempts}");
+    let rows = attempts["data"].as_array().unwrap();
+    let of = |kind: &str| -> Vec<(String, Value)> {
+        rows.iter()
+            .filter(|a| a["type"] == kind)
+            .map(|a| {
+                (
+                    a["outcome"].as_str().unwrap().to_owned(),
+                    a["status_code"].clone(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        of("call.answered"),
+        [
+            ("retrying".to_owned(), json!(503)),
+            ("delivered".to_owned(), json!(204))
+        ],
+        "{attempts}"
+    );
+    assert_eq!(of("call.completed"), [("delivered".to_owned(), json!(204))]);
+    assert_eq!(rows.len(), 5, "{attempts}");
 
     // 410 Gone: the call's later statuses are not sent, and nothing is retried.
     let id = p.call(call("gone/2")).await;
@@ -192,6 +217,23 @@ async fn status_callbacks_are_signed_retried_and_stopped_by_410() {
     .await;
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert_eq!(deliveries(&seen, "broken").len(), 12, "no fourth attempt");
+    let (_, attempts) = p.get(&format!("/v1/calls/{id}/webhooks")).await;
+    let dropped: Vec<&Value> = attempts["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["outcome"] == "dropped")
+        .collect();
+    assert_eq!(
+        dropped.len(),
+        4,
+        "the third attempt of each status: {attempts}"
+    );
+    assert!(
+        dropped
+            .iter()
+            .all(|a| a["attempt"] == 3 && a["status_code"] == 500)
+    );
 
     // A call without a status_callback sends nothing; after a rotation both secrets sign.
     let before = seen.lock().unwrap().len();
@@ -279,6 +321,10 @@ async fn private_endpoints_are_refused_when_only_public_ones_are_allowed() {
     }
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert!(seen.lock().unwrap().is_empty(), "nothing was sent");
+    let (_, attempts) = p.get(&format!("/v1/calls/{id}/webhooks")).await;
+    let rows = attempts["data"].as_array().unwrap();
+    assert!(!rows.is_empty(), "{attempts}");
+    assert!(rows.iter().all(|a| a["outcome"] == "refused"), "{attempts}");
 }
 
 /// `status_callback_events` picks statuses (`completed` covers every final one); an

@@ -15,14 +15,16 @@ const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 3600);
 /// How a delivery went.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
-    /// 2xx.
-    Delivered,
+    /// 2xx (the status).
+    Delivered(u16),
     /// 410: stop sending this call's events.
     Gone,
     /// Try again; the receiver may have said when (`Retry-After`, seconds).
     Retry {
         /// What happened, for logs.
         why: String,
+        /// The receiver's status, if it answered.
+        status: Option<u16>,
         /// The receiver's `Retry-After`.
         retry_after: Option<Duration>,
     },
@@ -52,10 +54,11 @@ pub fn headers(id: &str, timestamp: i64, signature: &str) -> HeaderMap {
 /// POSTs `body` to `url` with `headers`.
 pub async fn send(http: &reqwest::Client, url: &str, headers: HeaderMap, body: Vec<u8>) -> Outcome {
     match http.post(url).headers(headers).body(body).send().await {
-        Ok(r) if r.status().is_success() => Outcome::Delivered,
+        Ok(r) if r.status().is_success() => Outcome::Delivered(r.status().as_u16()),
         Ok(r) if r.status() == StatusCode::GONE => Outcome::Gone,
         Ok(r) => Outcome::Retry {
             why: format!("answered {}", r.status()),
+            status: Some(r.status().as_u16()),
             retry_after: r
                 .headers()
                 .get(RETRY_AFTER)
@@ -69,6 +72,7 @@ pub async fn send(http: &reqwest::Client, url: &str, headers: HeaderMap, body: V
             } else {
                 format!("unreachable: {}", crate::outbound_http::describe(&e))
             },
+            status: None,
             retry_after: None,
         },
     }

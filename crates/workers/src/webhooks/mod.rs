@@ -14,6 +14,7 @@
 //! naming the call. A call's events are delivered one at a time, in order ([`lanes`]).
 //! Several workers share the consumer.
 
+mod attempt;
 mod delivery;
 mod lanes;
 mod secrets;
@@ -26,13 +27,15 @@ use async_nats::jetstream::AckKind;
 use futures::StreamExt;
 use irisx_bus::{Bus, Envelope};
 use irisx_store::PgPool;
-use rand::Rng;
 use uuid::Uuid;
 
 pub use delivery::{Outcome, next_delay};
 
 /// The durable consumer the webhook workers share.
 pub const CONSUMER: &str = "webhooks";
+
+/// Days the record of delivery attempts is kept.
+const ATTEMPTS_KEPT_DAYS: i32 = 30;
 
 /// How long a call whose receiver answered 410 is remembered (its later events are skipped).
 const GONE_MEMORY: Duration = Duration::from_secs(3600);
@@ -82,6 +85,7 @@ pub fn default_schedule() -> Vec<Duration> {
 }
 
 struct Ctx {
+    db: PgPool,
     http: reqwest::Client,
     public_only: bool,
     secrets: secrets::SecretCache,
@@ -103,6 +107,7 @@ pub async fn run(
         http: crate::outbound_http::client(config.timeout, config.public_only, false)?,
         public_only: config.public_only,
         secrets: secrets::SecretCache::new(config.db.clone(), config.encryption_key),
+        db: config.db.clone(),
         schedule: config.schedule.clone(),
         gone: Mutex::new(HashMap::new()),
     });
@@ -159,98 +164,30 @@ pub async fn run(
                     (call_id, event, msg),
                     move |(call_id, event, msg)| {
                         let ctx = ctx.clone();
-                        async move { handle(&ctx, call_id, event, msg).await }
+                        async move { attempt::handle(&ctx, call_id, event, msg).await }
                     },
                 );
             }
         }
     };
+    let prune = async {
+        let mut hourly = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            hourly.tick().await;
+            match irisx_store::webhook_attempts::prune(&config.db, ATTEMPTS_KEPT_DAYS).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(deleted = n, "old webhook attempts pruned"),
+                Err(e) => tracing::warn!(error = %e, "cannot prune webhook attempts"),
+            }
+        }
+    };
     tokio::select! {
         _ = consume => {}
+        _ = prune => {}
         _ = shutdown => {}
     }
     tracing::info!("webhook worker stopped");
     Ok(())
-}
-
-/// Delivers one event of `call_id` (or decides it needs none) and settles it with JetStream.
-async fn handle(ctx: &Ctx, call_id: Uuid, event: Envelope, msg: async_nats::jetstream::Message) {
-    let url = event.data.get("status_callback").and_then(|u| u.as_str());
-    let (Some(url), Some(tenant)) = (url, event.tenant_id) else {
-        let _ = msg.ack().await;
-        return;
-    };
-    if ctx.is_gone(call_id) || !wanted(&event) {
-        let _ = msg.ack().await;
-        return;
-    }
-    if let Err(why) = crate::outbound_http::check_url(url, ctx.public_only) {
-        tracing::error!(%call_id, kind = %event.kind, %why, "status callback not sent");
-        let _ = msg.ack_with(AckKind::Term).await;
-        return;
-    }
-    let keys = match ctx.secrets.keys(tenant).await {
-        Ok(Some(keys)) => keys,
-        Ok(None) => {
-            tracing::error!(%call_id, %tenant, "no webhook secret for the tenant; event dropped");
-            let _ = msg.ack_with(AckKind::Term).await;
-            return;
-        }
-        Err(e) => {
-            tracing::warn!(%call_id, error = %e, "webhook secret unavailable; retrying in 5 s");
-            let _ = msg
-                .ack_with(AckKind::Nak(Some(Duration::from_secs(5))))
-                .await;
-            return;
-        }
-    };
-    let attempt = msg.info().map(|i| i.delivered.max(1) as u64).unwrap_or(1);
-    let timestamp = time::OffsetDateTime::now_utc().unix_timestamp();
-    let body = msg.payload.to_vec();
-    let signature = irisx_core::webhook::signature_header(&keys, &event.id, timestamp, &body);
-    let headers = delivery::headers(&event.id, timestamp, &signature);
-    match delivery::send(&ctx.http, url, headers, body).await {
-        Outcome::Delivered => {
-            tracing::debug!(%call_id, kind = %event.kind, attempt, "webhook delivered");
-            let _ = msg.ack().await;
-        }
-        Outcome::Gone => {
-            tracing::warn!(%call_id, url, kind = %event.kind, "the receiver answered 410 Gone; no more status callbacks for this call");
-            ctx.mark_gone(call_id);
-            let _ = msg.ack().await;
-        }
-        Outcome::Retry { why, retry_after } => {
-            let jitter = rand::thread_rng().gen_range(-1.0..=1.0);
-            match next_delay(&ctx.schedule, attempt, retry_after, jitter) {
-                Some(delay) => {
-                    tracing::info!(%call_id, url, kind = %event.kind, attempt, %why, retry_in = ?delay, "webhook failed; will retry");
-                    let _ = msg.ack_with(AckKind::Nak(Some(delay))).await;
-                }
-                None => {
-                    tracing::error!(%call_id, url, kind = %event.kind, attempts = attempt, %why, "webhook dropped after its last attempt");
-                    let _ = msg.ack_with(AckKind::Term).await;
-                }
-            }
-        }
-    }
-}
-
-/// Whether the call asked for this status (`status_callback_events`; all when it did not say).
-fn wanted(event: &Envelope) -> bool {
-    let Some(events) = event
-        .data
-        .get("status_callback_events")
-        .and_then(|v| v.as_array())
-    else {
-        return true;
-    };
-    let group = event
-        .data
-        .get("status")
-        .and_then(|s| s.as_str())
-        .and_then(|s| s.parse::<irisx_core::CallStatus>().ok())
-        .and_then(irisx_core::CallStatus::callback_event);
-    group.is_some_and(|g| events.iter().any(|e| e.as_str() == Some(g)))
 }
 
 impl Ctx {
@@ -264,35 +201,5 @@ impl Ctx {
         let mut gone = self.gone.lock().unwrap_or_else(|p| p.into_inner());
         gone.retain(|_, at| at.elapsed() < GONE_MEMORY);
         gone.insert(call_id, Instant::now());
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn event(status: &str, events: serde_json::Value) -> Envelope {
-        Envelope {
-            id: format!("call.{status}:x"),
-            kind: format!("call.{status}"),
-            tenant_id: None,
-            occurred_at: time::OffsetDateTime::now_utc(),
-            data: serde_json::json!({"status": status, "status_callback_events": events}),
-        }
-    }
-
-    #[test]
-    fn only_the_statuses_asked_for_are_sent() {
-        let all = serde_json::Value::Null;
-        let done = serde_json::json!(["completed"]);
-        assert!(wanted(&event("ringing", all)));
-        assert!(!wanted(&event("ringing", done.clone())));
-        for final_status in ["completed", "busy", "no-answer", "failed", "canceled"] {
-            assert!(wanted(&event(final_status, done.clone())), "{final_status}");
-        }
-        let early = serde_json::json!(["initiated", "answered"]);
-        assert!(wanted(&event("initiated", early.clone())));
-        assert!(wanted(&event("answered", early.clone())));
-        assert!(!wanted(&event("completed", early)));
     }
 }
