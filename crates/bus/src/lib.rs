@@ -1,14 +1,15 @@
 //! The durable hand-offs of the call pipeline, on NATS JetStream: stream and subject names,
 //! the typed messages, and publishing that waits for JetStream's acknowledgement.
 //!
-//! Three streams (names carry an optional namespace so that tests and several deployments can
+//! Four streams (names carry an optional namespace so that tests and several deployments can
 //! share one NATS):
 //!
 //! | stream | subjects | what | retention |
 //! |---|---|---|---|
 //! | `CALLS` | `calls.requests` | call requests, one per `POST /v1/calls` (message id = call id) | work queue |
 //! | `CDRS` | `cdrs.legs` | every `CHANNEL_HANGUP_COMPLETE` seen (message id = leg uuid) | work queue |
-//! | `EVENTS` | `events.<tenant>.<type>` | `call.*` and `cdr.created` for webhooks and consumers | 7 days |
+//! | `EVENTS` | `events.<tenant>.<type>` | `call.*` and `cdr.created`, for consumers | 7 days |
+//! | `WEBHOOKS` | `webhooks.<tenant>.<type>` | the `call.*` events of calls with a status callback, for the webhook worker | 3 days |
 //!
 //! Every publish carries a `Nats-Msg-Id`, so a retried publish (or two processes capturing
 //! the same hangup) is stored once within the stream's duplicate window.
@@ -75,7 +76,7 @@ impl Bus {
         }
     }
 
-    /// Creates the three streams if they do not exist (idempotent; safe from many processes).
+    /// Creates the streams if they do not exist (idempotent; safe from many processes).
     pub async fn ensure_streams(&self) -> Result<(), BusError> {
         let n = &self.names;
         let configs = [
@@ -101,6 +102,15 @@ impl Bus {
                 retention: stream::RetentionPolicy::Limits,
                 duplicate_window: Duration::from_secs(600),
                 max_age: Duration::from_secs(7 * 86_400),
+                ..Default::default()
+            },
+            // Retries of a callback span about 28 hours.
+            stream::Config {
+                name: n.webhooks_stream.clone(),
+                subjects: vec![format!("{}.>", n.webhooks_prefix)],
+                retention: stream::RetentionPolicy::WorkQueue,
+                duplicate_window: Duration::from_secs(600),
+                max_age: Duration::from_secs(3 * 86_400),
                 ..Default::default()
             },
         ];
@@ -154,17 +164,30 @@ impl Bus {
             .await
     }
 
-    /// Stores an event in `EVENTS` under its tenant (message id = the event's id).
+    /// Stores an event in `EVENTS` under its tenant (message id = the event's id), and, when
+    /// it is a call's status and the call has a status callback, in `WEBHOOKS` too (so the
+    /// webhook worker reads only what it must deliver). Publishing again is harmless: both
+    /// streams drop the duplicate.
     pub async fn publish_event(&self, event: &Envelope) -> Result<(), BusError> {
         let tenant = event
             .tenant_id
             .map_or_else(|| "platform".to_owned(), |t| t.to_string());
+        let payload = json(event);
         self.publish(
             self.names.event_subject(&tenant, &event.kind),
             &event.id,
-            json(event),
+            payload.clone(),
         )
-        .await
+        .await?;
+        if event.wants_callback() {
+            self.publish(
+                self.names.webhook_subject(&tenant, &event.kind),
+                &event.id,
+                payload,
+            )
+            .await?;
+        }
+        Ok(())
     }
 
     /// Sends a control message (hangup) to whichever orchestrator takes it (core NATS, queue
@@ -192,44 +215,6 @@ impl Bus {
         name: &str,
         ack_wait: Duration,
     ) -> Result<consumer::PullConsumer, BusError> {
-        self.durable_consumer_of(stream, name, ack_wait, None).await
-    }
-
-    /// A durable pull consumer of `EVENTS` that sees only events of type `kinds` (a subject
-    /// token pattern such as `call.*`), for every tenant. Made the first time, it starts with
-    /// the events stored since `since`, not the stream's whole history (days of events a new
-    /// kind of consumer must not replay); afterwards it resumes where it stopped.
-    pub async fn events_consumer(
-        &self,
-        name: &str,
-        kinds: &str,
-        ack_wait: Duration,
-        since: time::OffsetDateTime,
-    ) -> Result<consumer::PullConsumer, BusError> {
-        let filter = format!("{}.*.{kinds}", self.names.events_prefix);
-        self.durable_consumer_of(
-            &self.names.events_stream,
-            name,
-            ack_wait,
-            Some((filter, since)),
-        )
-        .await
-    }
-
-    async fn durable_consumer_of(
-        &self,
-        stream: &str,
-        name: &str,
-        ack_wait: Duration,
-        filter: Option<(String, time::OffsetDateTime)>,
-    ) -> Result<consumer::PullConsumer, BusError> {
-        let (filter_subject, deliver_policy) = match filter {
-            Some((subject, since)) => (
-                subject,
-                consumer::DeliverPolicy::ByStartTime { start_time: since },
-            ),
-            None => (String::new(), consumer::DeliverPolicy::All),
-        };
         let fail = |e: &dyn std::fmt::Display| BusError::Consumer {
             name: name.to_owned(),
             message: e.to_string(),
@@ -242,13 +227,21 @@ impl Bus {
                 ack_policy: consumer::AckPolicy::Explicit,
                 ack_wait,
                 max_ack_pending: 10_000,
-                filter_subject,
-                deliver_policy,
                 ..Default::default()
             },
         )
         .await
         .map_err(|e| fail(&e))
+    }
+
+    /// The durable pull consumer `name` of `WEBHOOKS` (the webhook workers share it).
+    pub async fn webhooks_consumer(
+        &self,
+        name: &str,
+        ack_wait: Duration,
+    ) -> Result<consumer::PullConsumer, BusError> {
+        self.durable_consumer(&self.names.webhooks_stream, name, ack_wait)
+            .await
     }
 }
 

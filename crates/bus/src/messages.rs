@@ -86,6 +86,15 @@ impl Envelope {
 }
 
 impl Envelope {
+    /// Whether this is a call's status and the call has a status callback to post it to.
+    pub fn wants_callback(&self) -> bool {
+        self.kind.starts_with("call.")
+            && self
+                .data
+                .get("status_callback")
+                .is_some_and(|u| u.is_string())
+    }
+
     /// The `cdr.created` event of a CDR written at `written_at`; its id, `cdr.created:<leg>`,
     /// makes a re-announcement a duplicate JetStream drops.
     pub fn cdr(cdr: &irisx_core::cdr::CdrView, written_at: OffsetDateTime) -> Envelope {

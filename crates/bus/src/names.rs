@@ -18,6 +18,10 @@ pub struct Names {
     pub events_stream: String,
     /// Subject prefix of events (`events`): `events.<tenant>.<type>`.
     pub events_prefix: String,
+    /// Stream of status callbacks to deliver.
+    pub webhooks_stream: String,
+    /// Subject prefix of status callbacks (`webhooks`): `webhooks.<tenant>.<type>`.
+    pub webhooks_prefix: String,
 }
 
 impl Names {
@@ -49,12 +53,19 @@ impl Names {
             cdr_legs: subject("cdrs.legs"),
             events_stream: stream("EVENTS"),
             events_prefix: subject("events"),
+            webhooks_stream: stream("WEBHOOKS"),
+            webhooks_prefix: subject("webhooks"),
         }
     }
 
     /// `events.<tenant>.<type>`.
     pub fn event_subject(&self, tenant: &str, kind: &str) -> String {
         format!("{}.{tenant}.{kind}", self.events_prefix)
+    }
+
+    /// `webhooks.<tenant>.<type>`.
+    pub fn webhook_subject(&self, tenant: &str, kind: &str) -> String {
+        format!("{}.{tenant}.{kind}", self.webhooks_prefix)
     }
 }
 

@@ -1,12 +1,13 @@
 //! `irisx worker webhooks`: status callbacks.
 //!
-//! Every `call.*` event on `EVENTS` whose call has a `status_callback` is POSTed there as JSON
+//! Every `call.*` event whose call has a `status_callback` (the bus stores those in `WEBHOOKS`
+//! besides `EVENTS`, so this worker reads nothing else) is POSTed there as JSON
 //! (the event as stored: `id`, `type`, `tenant_id`, `occurred_at`, `data` = the call), signed
 //! as the Standard Webhooks specification says with the tenant's secret
 //! (`GET /v1/webhooks/secret`). `webhook-id` is the event's id, the same on every retry, so a
 //! receiver can drop duplicates.
 //!
-//! The durable consumer `webhooks` is the retry queue: a failed delivery is handed back to
+//! The durable consumer `webhooks` of `WEBHOOKS` is the retry queue: a failed delivery is handed back to
 //! JetStream with the delay before the next attempt (by default immediately, 5 s, 5 min,
 //! 30 min, 2 h, 5 h, 10 h, 10 h — eight attempts over about a day), and JetStream's delivery
 //! count says which attempt it is. A worker killed mid-delivery leaves the event unacknowledged
@@ -114,13 +115,7 @@ pub async fn run(
     // JetStream must not redeliver an event while it waits in its call's lane or for an answer:
     // a call has at most a handful of statuses, each waiting at most `timeout`.
     let ack_wait = config.timeout * 8;
-    // Made for the first time, the consumer starts a minute back, not at the stream's
-    // beginning (days of calls that never had a webhook worker are not called back now).
-    let since = time::OffsetDateTime::now_utc() - time::Duration::minutes(1);
-    let consumer = config
-        .bus
-        .events_consumer(CONSUMER, "call.*", ack_wait, since)
-        .await?;
+    let consumer = config.bus.webhooks_consumer(CONSUMER, ack_wait).await?;
     tracing::info!(attempts = config.schedule.len(), "webhook worker starting");
     let mut lanes = lanes::Lanes::new(config.max_in_flight);
     let consume = async {
