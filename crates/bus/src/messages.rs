@@ -86,13 +86,31 @@ impl Envelope {
 }
 
 impl Envelope {
-    /// Whether this is a call's status and the call has a status callback to post it to.
+    /// Whether this is a call's status to post to its status callback: the call has one, and
+    /// asked for this status (`status_callback_events`; all of them when it did not say).
     pub fn wants_callback(&self) -> bool {
-        self.kind.starts_with("call.")
-            && self
+        if !self.kind.starts_with("call.")
+            || !self
                 .data
                 .get("status_callback")
                 .is_some_and(|u| u.is_string())
+        {
+            return false;
+        }
+        let Some(events) = self
+            .data
+            .get("status_callback_events")
+            .and_then(|v| v.as_array())
+        else {
+            return true;
+        };
+        let group = self
+            .data
+            .get("status")
+            .and_then(|s| s.as_str())
+            .and_then(|s| s.parse::<irisx_core::CallStatus>().ok())
+            .and_then(irisx_core::CallStatus::callback_event);
+        group.is_some_and(|g| events.iter().any(|e| e.as_str() == Some(g)))
     }
 
     /// The `cdr.created` event of a CDR written at `written_at`; its id, `cdr.created:<leg>`,
@@ -105,5 +123,39 @@ impl Envelope {
             occurred_at: written_at,
             data: serde_json::to_value(cdr).unwrap_or(Value::Null),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(status: &str, events: serde_json::Value) -> Envelope {
+        Envelope {
+            id: format!("call.{status}:x"),
+            kind: format!("call.{status}"),
+            tenant_id: None,
+            occurred_at: OffsetDateTime::now_utc(),
+            data: serde_json::json!({"status": status, "status_callback": "https://h.example/x",
+                                     "status_callback_events": events}),
+        }
+    }
+
+    #[test]
+    fn only_the_statuses_asked_for_are_sent() {
+        let all = serde_json::Value::Null;
+        let done = serde_json::json!(["completed"]);
+        assert!(event("ringing", all).wants_callback());
+        assert!(!event("ringing", done.clone()).wants_callback());
+        for final_status in ["completed", "busy", "no-answer", "failed", "canceled"] {
+            assert!(
+                event(final_status, done.clone()).wants_callback(),
+                "{final_status}"
+            );
+        }
+        let early = serde_json::json!(["initiated", "answered"]);
+        assert!(event("initiated", early.clone()).wants_callback());
+        assert!(event("answered", early.clone()).wants_callback());
+        assert!(!event("completed", early).wants_callback());
     }
 }

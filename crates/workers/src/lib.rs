@@ -11,6 +11,7 @@
 
 pub mod capture;
 pub mod cdr;
+pub mod consume;
 pub mod media;
 pub mod orchestrator;
 pub mod outbound_http;

@@ -188,33 +188,18 @@ pub async fn run(
         )
         .await?;
     let starting = Arc::new(Semaphore::new(config.max_starting));
+    let mut messages = crate::consume::Messages::new(consumer, "call requests");
     let consume = async {
         loop {
-            let mut messages = match consumer.messages().await {
-                Ok(m) => m,
-                Err(e) => {
-                    tracing::error!(error = %e, "cannot read call requests; retrying");
-                    tokio::time::sleep(Duration::from_secs(1)).await;
-                    continue;
-                }
+            let msg = messages.next().await;
+            let Ok(permit) = starting.clone().acquire_owned().await else {
+                return;
             };
-            while let Some(msg) = messages.next().await {
-                let msg = match msg {
-                    Ok(m) => m,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "call request stream");
-                        continue;
-                    }
-                };
-                let Ok(permit) = starting.clone().acquire_owned().await else {
-                    return;
-                };
-                let ctx = ctx.clone();
-                tokio::spawn(async move {
-                    start(ctx, msg).await;
-                    drop(permit);
-                });
-            }
+            let ctx = ctx.clone();
+            tokio::spawn(async move {
+                start(ctx, msg).await;
+                drop(permit);
+            });
         }
     };
     tokio::select! {

@@ -1,4 +1,4 @@
-//! One status callback: decide whether it is wanted, sign it, send it, record the attempt
+//! One status callback: sign it, send it, record the attempt
 //! (`webhook_attempts`, read through `GET /v1/calls/{id}/webhooks`) and settle the event with
 //! JetStream (acknowledged, retried later, or dropped).
 
@@ -25,7 +25,7 @@ pub(super) async fn handle(
         let _ = msg.ack().await;
         return;
     };
-    if ctx.is_gone(call_id) || !wanted(&event) {
+    if ctx.is_gone(call_id) {
         let _ = msg.ack().await;
         return;
     }
@@ -83,7 +83,7 @@ pub(super) async fn handle(
         }
         Outcome::Gone => {
             tracing::warn!(%call_id, url, kind = %event.kind, "the receiver answered 410 Gone; no more status callbacks for this call");
-            ctx.mark_gone(call_id);
+            ctx.mark_gone(call_id).await;
             record.outcome = "gone".into();
             record.status_code = Some(410);
             save(ctx, &record).await;
@@ -120,53 +120,5 @@ pub(super) async fn handle(
 async fn save(ctx: &Ctx, record: &Attempt) {
     if let Err(e) = irisx_store::webhook_attempts::insert(&ctx.db, record).await {
         tracing::warn!(call_id = %record.call_id, error = %e, "webhook attempt not recorded");
-    }
-}
-
-/// Whether the call asked for this status (`status_callback_events`; all when it did not say).
-fn wanted(event: &Envelope) -> bool {
-    let Some(events) = event
-        .data
-        .get("status_callback_events")
-        .and_then(|v| v.as_array())
-    else {
-        return true;
-    };
-    let group = event
-        .data
-        .get("status")
-        .and_then(|s| s.as_str())
-        .and_then(|s| s.parse::<irisx_core::CallStatus>().ok())
-        .and_then(irisx_core::CallStatus::callback_event);
-    group.is_some_and(|g| events.iter().any(|e| e.as_str() == Some(g)))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn event(status: &str, events: serde_json::Value) -> Envelope {
-        Envelope {
-            id: format!("call.{status}:x"),
-            kind: format!("call.{status}"),
-            tenant_id: None,
-            occurred_at: time::OffsetDateTime::now_utc(),
-            data: serde_json::json!({"status": status, "status_callback_events": events}),
-        }
-    }
-
-    #[test]
-    fn only_the_statuses_asked_for_are_sent() {
-        let all = serde_json::Value::Null;
-        let done = serde_json::json!(["completed"]);
-        assert!(wanted(&event("ringing", all)));
-        assert!(!wanted(&event("ringing", done.clone())));
-        for final_status in ["completed", "busy", "no-answer", "failed", "canceled"] {
-            assert!(wanted(&event(final_status, done.clone())), "{final_status}");
-        }
-        let early = serde_json::json!(["initiated", "answered"]);
-        assert!(wanted(&event("initiated", early.clone())));
-        assert!(wanted(&event("answered", early.clone())));
-        assert!(!wanted(&event("completed", early)));
     }
 }

@@ -20,12 +20,10 @@ mod delivery;
 mod lanes;
 mod secrets;
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use async_nats::jetstream::AckKind;
-use futures::StreamExt;
 use irisx_bus::{Bus, Envelope};
 use irisx_store::PgPool;
 use uuid::Uuid;
@@ -91,7 +89,8 @@ struct Ctx {
     public_only: bool,
     secrets: secrets::SecretCache,
     schedule: Vec<Duration>,
-    gone: Mutex<HashMap<Uuid, Instant>>,
+    /// Calls whose receiver answered 410 (their later statuses are not sent).
+    gone: moka::future::Cache<Uuid, ()>,
 }
 
 /// Runs the worker until `shutdown` completes.
@@ -110,7 +109,10 @@ pub async fn run(
         secrets: secrets::SecretCache::new(config.db.clone(), config.encryption_key),
         db: config.db.clone(),
         schedule: config.schedule.clone(),
-        gone: Mutex::new(HashMap::new()),
+        gone: moka::future::Cache::builder()
+            .max_capacity(100_000)
+            .time_to_live(GONE_MEMORY)
+            .build(),
     });
     // JetStream must not redeliver an event while it waits in its call's lane or for an answer:
     // a call has at most a handful of statuses, each waiting at most `timeout`.
@@ -118,51 +120,36 @@ pub async fn run(
     let consumer = config.bus.webhooks_consumer(CONSUMER, ack_wait).await?;
     tracing::info!(attempts = config.schedule.len(), "webhook worker starting");
     let mut lanes = lanes::Lanes::new(config.max_in_flight);
+    let mut messages = crate::consume::Messages::new(consumer, "status callbacks");
     let consume = async {
         loop {
-            let mut messages = match consumer.messages().await {
-                Ok(m) => m,
+            let msg = messages.next().await;
+            let event: Envelope = match serde_json::from_slice(&msg.payload) {
+                Ok(e) => e,
                 Err(e) => {
-                    tracing::error!(error = %e, "cannot read events; retrying");
-                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    tracing::error!(error = %e, "unreadable event dropped");
+                    let _ = msg.ack_with(AckKind::Term).await;
                     continue;
                 }
             };
-            while let Some(msg) = messages.next().await {
-                let msg = match msg {
-                    Ok(m) => m,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "event stream");
-                        continue;
-                    }
-                };
-                let event: Envelope = match serde_json::from_slice(&msg.payload) {
-                    Ok(e) => e,
-                    Err(e) => {
-                        tracing::error!(error = %e, "unreadable event dropped");
-                        let _ = msg.ack_with(AckKind::Term).await;
-                        continue;
-                    }
-                };
-                let call_id = event
-                    .data
-                    .get("id")
-                    .and_then(|i| i.as_str())
-                    .and_then(|i| i.parse::<Uuid>().ok());
-                let Some(call_id) = call_id else {
-                    let _ = msg.ack().await;
-                    continue;
-                };
-                let ctx = ctx.clone();
-                lanes.dispatch(
-                    call_id,
-                    (call_id, event, msg),
-                    move |(call_id, event, msg)| {
-                        let ctx = ctx.clone();
-                        async move { attempt::handle(&ctx, call_id, event, msg).await }
-                    },
-                );
-            }
+            let call_id = event
+                .data
+                .get("id")
+                .and_then(|i| i.as_str())
+                .and_then(|i| i.parse::<Uuid>().ok());
+            let Some(call_id) = call_id else {
+                let _ = msg.ack().await;
+                continue;
+            };
+            let ctx = ctx.clone();
+            lanes.dispatch(
+                call_id,
+                (call_id, event, msg),
+                move |(call_id, event, msg)| {
+                    let ctx = ctx.clone();
+                    async move { attempt::handle(&ctx, call_id, event, msg).await }
+                },
+            );
         }
     };
     let prune = async {
@@ -187,14 +174,10 @@ pub async fn run(
 
 impl Ctx {
     fn is_gone(&self, call_id: Uuid) -> bool {
-        let gone = self.gone.lock().unwrap_or_else(|p| p.into_inner());
-        gone.get(&call_id)
-            .is_some_and(|at| at.elapsed() < GONE_MEMORY)
+        self.gone.contains_key(&call_id)
     }
 
-    fn mark_gone(&self, call_id: Uuid) {
-        let mut gone = self.gone.lock().unwrap_or_else(|p| p.into_inner());
-        gone.retain(|_, at| at.elapsed() < GONE_MEMORY);
-        gone.insert(call_id, Instant::now());
+    async fn mark_gone(&self, call_id: Uuid) {
+        self.gone.insert(call_id, ()).await;
     }
 }

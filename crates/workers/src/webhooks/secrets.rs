@@ -1,11 +1,11 @@
 //! Tenants' signing keys for the webhook worker, read from PostgreSQL at most every
 //! [`TTL`] per tenant (a rotation is picked up within that time).
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use irisx_store::PgPool;
+use moka::future::Cache;
 use uuid::Uuid;
 
 /// How long a tenant's keys are reused before they are read again.
@@ -14,13 +14,11 @@ pub const TTL: Duration = Duration::from_secs(10);
 /// A tenant's HMAC keys: the current secret's first, then the previous one's while it signs.
 pub type Keys = Arc<Vec<Vec<u8>>>;
 
-type Entries = HashMap<Uuid, (Instant, Keys)>;
-
 /// The keys each tenant signs with.
 pub struct SecretCache {
     db: PgPool,
     key: [u8; 32],
-    entries: Mutex<Entries>,
+    entries: Cache<Uuid, Keys>,
 }
 
 impl SecretCache {
@@ -29,17 +27,18 @@ impl SecretCache {
         SecretCache {
             db,
             key,
-            entries: Mutex::new(HashMap::new()),
+            entries: Cache::builder()
+                .max_capacity(100_000)
+                .time_to_live(TTL)
+                .build(),
         }
     }
 
     /// The HMAC keys of `tenant` (its secret is created if it has none); `None` when the
     /// tenant does not exist or its secret cannot be opened.
     pub async fn keys(&self, tenant: Uuid) -> Result<Option<Keys>, sqlx::Error> {
-        if let Some((at, keys)) = self.lock().get(&tenant)
-            && at.elapsed() < TTL
-        {
-            return Ok(Some(keys.clone()));
+        if let Some(keys) = self.entries.get(&tenant).await {
+            return Ok(Some(keys));
         }
         let Some(secrets) =
             irisx_store::webhook_secrets::ensure(&self.db, &self.key, tenant).await?
@@ -54,15 +53,7 @@ impl SecretCache {
             return Ok(None);
         }
         let keys = Arc::new(keys);
-        let mut entries = self.lock();
-        if entries.len() > 10_000 {
-            entries.retain(|_, (at, _)| at.elapsed() < TTL);
-        }
-        entries.insert(tenant, (Instant::now(), keys.clone()));
+        self.entries.insert(tenant, keys.clone()).await;
         Ok(Some(keys))
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Entries> {
-        self.entries.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
